@@ -1,0 +1,88 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { optionsCollection } from '../shared/commonOptions';
+import { executeStatusCheck } from '../shared/runStatusCheck';
+import { ALTCRAFT_GET_STATUS } from './api';
+
+export class AltcraftMarket implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Altcraft Market',
+		name: 'altcraftMarket',
+		icon: 'file:../../icons/altcraft.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Get the status of Altcraft Market orders as one normalised status',
+		defaults: { name: 'Altcraft Market' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'altcraftApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Order', value: 'order' }],
+				default: 'order',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['order'] } },
+				options: [
+					{
+						name: 'Get Status',
+						value: 'getStatus',
+						description: 'Get the status of an order by its external or internal ID',
+						action: 'Get the status of an order',
+					},
+				],
+				default: 'getStatus',
+			},
+			{
+				displayName: 'Identify Order By',
+				name: 'identifyBy',
+				type: 'options',
+				displayOptions: { show: { resource: ['order'], operation: ['getStatus'] } },
+				options: [
+					{
+						name: 'External ID',
+						value: 'externalId',
+						description: "Your shop's order number, sent as external_id when the order was imported",
+					},
+					{
+						name: 'Internal ID',
+						value: 'id',
+						description: "Altcraft's own numeric order ID",
+					},
+				],
+				default: 'externalId',
+			},
+			{
+				displayName: 'Order ID',
+				name: 'orderId',
+				type: 'string',
+				required: true,
+				default: '',
+				placeholder: 'e.g. A598t32D',
+				description: 'The order to check, usually an expression such as {{ $json.orderId }}',
+				displayOptions: { show: { resource: ['order'], operation: ['getStatus'] } },
+			},
+			optionsCollection(),
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await executeStatusCheck.call(this, ALTCRAFT_GET_STATUS);
+	}
+}

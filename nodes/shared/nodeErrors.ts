@@ -1,0 +1,52 @@
+import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
+
+import { InvalidIdentifierError } from './identifier';
+import { ProviderError, redactSecrets } from './providerClient';
+
+export type NodeItemError = NodeApiError | NodeOperationError;
+
+/** Turns any failure of one item into the n8n error that names the item; nothing secret survives. */
+export function toNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+	secrets: readonly string[],
+): NodeItemError {
+	if (error instanceof ProviderError) {
+		const { httpCode, providerCode, description } = error.details;
+		const response: JsonObject = { message: error.message };
+		if (httpCode) response.httpCode = httpCode;
+		if (providerCode) response.providerCode = providerCode;
+		return new NodeApiError(node, response, {
+			message: error.message,
+			description,
+			httpCode,
+			itemIndex,
+		});
+	}
+	if (error instanceof InvalidIdentifierError) {
+		return new NodeOperationError(node, error.message, {
+			itemIndex,
+			description: 'No request was sent for this item. Check the value or expression of the identifier.',
+		});
+	}
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		error.context.itemIndex = itemIndex;
+		error.message = redactSecrets(error.message, secrets);
+		if (error.description) error.description = redactSecrets(error.description, secrets);
+		return error;
+	}
+	const message = error instanceof Error ? error.message : String(error);
+	return new NodeOperationError(node, redactSecrets(message, secrets), { itemIndex });
+}
+
+/** The `error` object of an error item (status-model.md §4: a failed lookup is not a status). */
+export function errorSummary(error: NodeItemError): JsonObject {
+	const summary: JsonObject = { message: error.message };
+	if (error.description) summary.description = error.description;
+	const httpCode = error instanceof NodeApiError ? error.httpCode : null;
+	summary.httpCode = httpCode ?? null;
+	const cause = (error as { errorResponse?: JsonObject }).errorResponse;
+	summary.providerCode = (cause?.providerCode as string | undefined) ?? null;
+	return summary;
+}

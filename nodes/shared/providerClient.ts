@@ -1,0 +1,441 @@
+import {
+	sleep,
+	type IAdditionalCredentialOptions,
+	type IDataObject,
+	type IHttpRequestMethods,
+	type IHttpRequestOptions,
+} from 'n8n-workflow';
+
+import {
+	DEFAULT_RETRY_POLICY,
+	isRetryableNetworkCode,
+	isRetryableStatus,
+	parseRetryAfter,
+	retryDelayMs,
+	type RetryPolicy,
+} from './retryPolicy';
+
+/**
+ * The one place where provider requests are made: through n8n's `httpRequestWithAuthentication` (proxy settings,
+ * credential handling and token refresh stay n8n's), with retries, backoff, Retry-After, a per-request timeout,
+ * pacing, and one token refresh per execution however many requests see the token expire.
+ */
+
+/** What `httpRequestWithAuthentication` needs; execute, poll and webhook contexts all have it. */
+export interface RequestContext {
+	helpers: {
+		httpRequestWithAuthentication(
+			credentialsType: string,
+			requestOptions: IHttpRequestOptions,
+			additionalCredentialOptions?: IAdditionalCredentialOptions,
+		): Promise<unknown>;
+	};
+}
+
+export interface ProviderRequest {
+	method: IHttpRequestMethods;
+	url: string;
+	qs?: IDataObject;
+	body?: IDataObject;
+	headers?: Record<string, string>;
+	/** How repeated query keys are written (`repeat` → `a=1&a=2`). */
+	arrayFormat?: IHttpRequestOptions['arrayFormat'];
+}
+
+export interface ProviderResponse {
+	statusCode: number;
+	headers: Record<string, string | string[] | undefined>;
+	/** The body as text. */
+	text: string;
+	/** The body parsed as JSON, or undefined when it is empty or not JSON. */
+	json: unknown;
+	/** The id sent with this request for the provider's support (e.g. a transaction or correlation id). */
+	traceId?: string;
+}
+
+export interface ProviderErrorDetails {
+	message: string;
+	description?: string;
+	providerCode?: string;
+}
+
+/** What the shared request layer needs to know about a provider. */
+export interface ProviderProfile {
+	/** The provider's name in messages, e.g. "Altcraft". */
+	name: string;
+	credentialType: string;
+	/** The credential's display name, so authentication errors say which credential to fix. */
+	credentialName: string;
+	/** Reads the provider's error answer into a readable message. */
+	describeError(response: ProviderResponse): ProviderErrorDetails;
+	/**
+	 * HTTP statuses that mean "the cached access token is no longer valid": the client then asks n8n to refresh
+	 * the token (the credential's preAuthentication) once and tries again. Only for credentials that cache tokens.
+	 */
+	tokenExpiredStatusCodes?: number[];
+	/** A finer test than the status alone (e.g. a gateway error code in the body). */
+	isTokenExpired?(response: ProviderResponse): boolean;
+	/** Answers to retry beyond the usual 429/5xx (e.g. a gateway's spike-arrest code). */
+	isRetryable?(response: ProviderResponse): boolean;
+	/** Fresh per-request headers with an id the user can quote to the provider. */
+	traceHeaders?(): { headers: Record<string, string>; traceId: string };
+	/** The label of the trace id in messages, e.g. "Transaction ID". */
+	traceLabel?: string;
+	/** Minimum gap between the starts of two requests of one execution. */
+	minRequestGapMs?: number;
+}
+
+export interface ClientSettings {
+	retry: RetryPolicy;
+	/** Per-request timeout in milliseconds. */
+	timeoutMs: number;
+	/** Values that must never appear in a message (the credential's secrets). */
+	secrets: string[];
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A provider request that failed for good (after any retries). Carries nothing secret. */
+export class ProviderError extends Error {
+	constructor(
+		message: string,
+		readonly details: {
+			httpCode?: string;
+			providerCode?: string;
+			description?: string;
+			/** The failure is the credential's, not the item's (wrong secret, token endpoint down). */
+			authentication?: boolean;
+		} = {},
+	) {
+		super(message);
+		this.name = 'ProviderError';
+	}
+}
+
+/** Replaces every secret value in a text; short values are skipped (they would mangle ordinary words). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+	let result = text;
+	for (const secret of secrets) {
+		if (secret.length >= 6) result = result.split(secret).join('[redacted]');
+	}
+	return result;
+}
+
+function parseJson(text: string): unknown {
+	if (text.trim() === '') return undefined;
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
+function toText(body: unknown): string {
+	if (body === undefined || body === null) return '';
+	if (typeof body === 'string') return body;
+	if (Buffer.isBuffer(body)) return body.toString('utf8');
+	return JSON.stringify(body);
+}
+
+interface FullResponse {
+	statusCode: number;
+	headers?: Record<string, string | string[] | undefined>;
+	body: unknown;
+}
+
+/** The HTTP answer inside an error n8n threw for a non-2xx status (n8n wraps the axios error as `cause`). */
+function responseOfError(error: unknown): FullResponse | undefined {
+	const candidates = [error, (error as { cause?: unknown })?.cause];
+	for (const candidate of candidates) {
+		const response = (candidate as { response?: { status?: number; headers?: unknown; data?: unknown } })?.response;
+		if (response && typeof response.status === 'number') {
+			return {
+				statusCode: response.status,
+				headers: (response.headers ?? {}) as FullResponse['headers'],
+				body: response.data,
+			};
+		}
+	}
+	return undefined;
+}
+
+function networkCodeOf(error: unknown): string | undefined {
+	for (const candidate of [(error as { cause?: unknown })?.cause, error]) {
+		const code = (candidate as { code?: unknown })?.code;
+		if (typeof code === 'string' && code) return code;
+	}
+	return undefined;
+}
+
+const NETWORK_MESSAGES: Record<string, string> = {
+	ECONNABORTED: 'the request timed out',
+	ETIMEDOUT: 'the request timed out',
+	ESOCKETTIMEDOUT: 'the request timed out',
+	ECONNRESET: 'the connection was reset',
+	ECONNREFUSED: 'the connection was refused',
+	ENOTFOUND: 'the host name was not found',
+	EAI_AGAIN: 'the host name could not be resolved',
+	ERR_CANCELED: 'the execution was cancelled',
+};
+
+/** How many times one execution may refresh a token before it concludes the credential itself is wrong. */
+const MAX_TOKEN_REFRESHES = 3;
+
+type Attempt = { kind: 'response'; response: ProviderResponse } | { kind: 'resend' };
+
+export class ProviderClient {
+	private readonly retry: RetryPolicy;
+	private pauseUntil = 0;
+	private nextStart = 0;
+	/** Bumped after every token refresh: a 401 to a request sent before the bump is stale, just resend. */
+	private tokenGeneration = 0;
+	private refreshing?: Promise<ProviderResponse>;
+	private refreshes = 0;
+	private authFailure?: ProviderError;
+	/** Requests sent, retries made and rate-limit answers seen, for diagnostics and tests. */
+	readonly counters = { requests: 0, retries: 0, rateLimited: 0, tokenRefreshes: 0 };
+
+	constructor(
+		private readonly context: RequestContext,
+		private readonly profile: ProviderProfile,
+		private readonly settings: ClientSettings = {
+			retry: DEFAULT_RETRY_POLICY,
+			timeoutMs: DEFAULT_TIMEOUT_MS,
+			secrets: [],
+		},
+	) {
+		this.retry = settings.retry;
+	}
+
+	/** Sends a request and returns its 2xx answer; throws `ProviderError` when it fails for good. */
+	async request(request: ProviderRequest): Promise<ProviderResponse> {
+		let retries = 0;
+		for (;;) {
+			if (this.authFailure) throw this.authFailure;
+			await this.waitForTurn();
+			const generation = this.tokenGeneration;
+			let response: ProviderResponse;
+			try {
+				response = await this.send(request, false);
+			} catch (error) {
+				const code = networkCodeOf(error);
+				if (isRetryableNetworkCode(code) && retries < this.retry.maxRetries) {
+					retries++;
+					this.counters.retries++;
+					await sleep(retryDelayMs(this.retry, retries, undefined));
+					continue;
+				}
+				const failure = this.networkError(error, code, retries);
+				// A credential that cannot get a token fails every later request too: stop asking.
+				if (failure.details.authentication) this.authFailure = failure;
+				throw failure;
+			}
+
+			if (this.isTokenExpired(response)) {
+				const attempt = await this.recoverToken(request, generation);
+				if (attempt.kind === 'resend') continue;
+				response = attempt.response;
+			}
+
+			if (response.statusCode >= 200 && response.statusCode < 300) return response;
+
+			const retryable = isRetryableStatus(response.statusCode) || this.profile.isRetryable?.(response) === true;
+			if (retryable && retries < this.retry.maxRetries) {
+				retries++;
+				this.counters.retries++;
+				const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+				const delay = retryDelayMs(this.retry, retries, retryAfterMs);
+				if (response.statusCode === 429 || retryAfterMs !== undefined) {
+					// A rate limit applies to the whole client: every request of this execution waits it out.
+					this.counters.rateLimited++;
+					this.pauseUntil = Math.max(this.pauseUntil, Date.now() + delay);
+				}
+				await sleep(delay);
+				continue;
+			}
+			throw this.httpError(response, retries);
+		}
+	}
+
+	/** Removes secrets from a text that may reach a user (messages, descriptions). */
+	redact(text: string): string {
+		return redactSecrets(text, this.settings.secrets);
+	}
+
+	/** Builds the error for an answer the provider parser found unusable (e.g. HTML with status 200). */
+	invalidResponse(response: ProviderResponse, problem: string): ProviderError {
+		const contentType = String(response.headers['content-type'] ?? 'no content type');
+		const preview = response.text.replace(/\s+/g, ' ').trim().slice(0, 120);
+		return new ProviderError(this.redact(`${this.profile.name} sent an answer that cannot be read: ${problem}`), {
+			httpCode: String(response.statusCode),
+			description: this.redact(
+				[
+					`HTTP ${response.statusCode}, ${contentType}, ${response.text.length} characters` +
+						(preview ? `, starting "${preview}"` : ', empty'),
+					this.traceNote(response),
+				]
+					.filter(Boolean)
+					.join('. '),
+			),
+		});
+	}
+
+	private isTokenExpired(response: ProviderResponse): boolean {
+		const codes = this.profile.tokenExpiredStatusCodes;
+		if (!codes || codes.length === 0) return false;
+		if (this.profile.isTokenExpired) return this.profile.isTokenExpired(response);
+		return codes.includes(response.statusCode);
+	}
+
+	/**
+	 * A request was refused for an expired token. The first request to notice refreshes the token (n8n runs the
+	 * credential's preAuthentication, persists the token and retries that request); requests refused at the same
+	 * time wait for that refresh and are sent again. A refresh that fails ends the credential's use in this run,
+	 * so a wrong secret costs one token request, not one per item.
+	 */
+	private async recoverToken(request: ProviderRequest, generation: number): Promise<Attempt> {
+		if (this.authFailure) throw this.authFailure;
+		if (generation !== this.tokenGeneration) return { kind: 'resend' };
+		if (this.refreshing) {
+			await this.refreshing.catch(() => undefined);
+			if (this.authFailure) throw this.authFailure;
+			return { kind: 'resend' };
+		}
+		if (this.refreshes >= MAX_TOKEN_REFRESHES) {
+			this.authFailure = new ProviderError(
+				`${this.profile.name} kept refusing fresh access tokens: check the "${this.profile.credentialName}" credential`,
+				{ authentication: true, httpCode: '401' },
+			);
+			throw this.authFailure;
+		}
+		this.refreshes++;
+		this.counters.tokenRefreshes++;
+		this.refreshing = (async () => {
+			try {
+				const response = await this.send(request, true);
+				if (this.isTokenExpired(response)) {
+					const described = this.describe(response);
+					throw new ProviderError(
+						this.redact(
+							`${this.profile.name} refused a freshly issued access token: check the "${this.profile.credentialName}" credential (${described.message})`,
+						),
+						{ authentication: true, httpCode: String(response.statusCode), providerCode: described.providerCode },
+					);
+				}
+				return response;
+			} catch (error) {
+				this.authFailure =
+					error instanceof ProviderError
+						? error
+						: new ProviderError(
+								this.redact(
+									`Could not get an access token with the "${this.profile.credentialName}" credential: ${(error as Error).message}`,
+								),
+								{ authentication: true },
+							);
+				throw this.authFailure;
+			} finally {
+				this.tokenGeneration++;
+				this.refreshing = undefined;
+			}
+		})();
+		return { kind: 'response', response: await this.refreshing };
+	}
+
+	/**
+	 * One HTTP exchange. Normally every status comes back as a response (`ignoreHttpStatusErrors`), so n8n does
+	 * not refresh tokens on its own; with `refreshToken` n8n sees the expired-token status, runs the credential's
+	 * preAuthentication and retries once.
+	 */
+	private async send(request: ProviderRequest, refreshToken: boolean): Promise<ProviderResponse> {
+		const trace = this.profile.traceHeaders?.();
+		const options: IHttpRequestOptions = {
+			method: request.method,
+			url: request.url,
+			qs: request.qs,
+			body: request.body,
+			headers: { Accept: 'application/json', ...trace?.headers, ...request.headers },
+			arrayFormat: request.arrayFormat,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: !refreshToken,
+			encoding: 'text',
+			timeout: this.settings.timeoutMs,
+		};
+		if (options.body === undefined) delete options.body;
+		if (options.qs === undefined) delete options.qs;
+		const credentialOptions: IAdditionalCredentialOptions | undefined = refreshToken
+			? { preAuthenticationRetryStatusCode: this.profile.tokenExpiredStatusCodes }
+			: undefined;
+		this.counters.requests++;
+		let full: FullResponse;
+		try {
+			// n8n's helpers expect the execution context as `this`, as in n8n's own nodes.
+			full = (await this.context.helpers.httpRequestWithAuthentication.call(
+				this.context,
+				this.profile.credentialType,
+				options,
+				credentialOptions,
+			)) as FullResponse;
+		} catch (error) {
+			const answered = refreshToken ? responseOfError(error) : undefined;
+			if (!answered) throw error;
+			full = answered;
+		}
+		const text = toText(full.body);
+		return {
+			statusCode: full.statusCode,
+			headers: full.headers ?? {},
+			text,
+			json: parseJson(text),
+			traceId: trace?.traceId,
+		};
+	}
+
+	private async waitForTurn(): Promise<void> {
+		for (;;) {
+			const wait = Math.max(this.pauseUntil, this.nextStart) - Date.now();
+			if (wait <= 0) break;
+			await sleep(wait);
+		}
+		this.nextStart = Date.now() + (this.profile.minRequestGapMs ?? 0);
+	}
+
+	private describe(response: ProviderResponse): ProviderErrorDetails {
+		try {
+			return this.profile.describeError(response);
+		} catch {
+			return { message: `HTTP ${response.statusCode}` };
+		}
+	}
+
+	private traceNote(response: ProviderResponse): string | undefined {
+		return response.traceId ? `${this.profile.traceLabel ?? 'Request ID'}: ${response.traceId}` : undefined;
+	}
+
+	private httpError(response: ProviderResponse, retries: number): ProviderError {
+		const described = this.describe(response);
+		const retried = retries > 0 ? ` (after ${retries} ${retries === 1 ? 'retry' : 'retries'})` : '';
+		const description = [described.description, this.traceNote(response)].filter(Boolean).join('. ');
+		return new ProviderError(this.redact(`${this.profile.name}: ${described.message}${retried}`), {
+			httpCode: String(response.statusCode),
+			providerCode: described.providerCode,
+			description: description ? this.redact(description) : undefined,
+		});
+	}
+
+	private networkError(error: unknown, code: string | undefined, retries: number): ProviderError {
+		if (error instanceof ProviderError) return error;
+		const reason = (code && NETWORK_MESSAGES[code]) ?? 'the request failed';
+		const retried = retries > 0 ? ` (after ${retries} ${retries === 1 ? 'retry' : 'retries'})` : '';
+		const original = (error as Error)?.message ?? String(error);
+		const authentication = /credential/i.test(original) && !code;
+		return new ProviderError(
+			this.redact(
+				authentication
+					? `Could not authenticate with the "${this.profile.credentialName}" credential: ${original}`
+					: `Could not reach ${this.profile.name}: ${reason}${retried}`,
+			),
+			{ description: code ? `Network error code ${code}` : this.redact(original), authentication },
+		);
+	}
+}

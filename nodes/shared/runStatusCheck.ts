@@ -1,0 +1,205 @@
+import type {
+	IBinaryKeyData,
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
+
+import { readCommonOptions, type CommonOptions } from './commonOptions';
+import { chunk, forEachWithConcurrency } from './concurrency';
+import { MAX_IDENTIFIER_LENGTH } from './identifier';
+import { mapStatus } from './mapStatus';
+import { errorSummary, toNodeError, type NodeItemError } from './nodeErrors';
+import { ProviderClient, type ProviderProfile } from './providerClient';
+import { DEFAULT_RETRY_POLICY } from './retryPolicy';
+import { buildStatusItem, type StatusItem } from './statusItem';
+import type { NormalisedStatus, ProviderStatusTable } from './statusModel';
+
+/** One order's status as a provider parser read it, before the shared mapping. */
+export interface ParsedOrderStatus {
+	orderId: string;
+	/** The raw status value (null when the provider sent none). */
+	statusRaw: string | number | null;
+	/** The provider's exact table for this value. */
+	providerTable: ProviderStatusTable;
+	/** A provider fact that decides the status whatever the value says. */
+	override?: NormalisedStatus;
+	details: IDataObject;
+	/** The provider's response for this order, unchanged. */
+	raw: unknown;
+	binary?: IBinaryKeyData;
+}
+
+/** What a provider's fetch functions get: the client, the credential's data and the execution. */
+export interface ProviderApi {
+	client: ProviderClient;
+	credentials: ICredentialDataDecryptedObject;
+	context: IExecuteFunctions;
+	options: CommonOptions;
+}
+
+/**
+ * A provider operation as the shared runner sees it. Either `fetchOne` (one request per item, which may answer
+ * several orders, e.g. a batch) or `fetchGroup` (up to `groupSize` items per request).
+ */
+export interface StatusOperation<Query> {
+	/** `provider` of the output items, e.g. `altcraft-market`. */
+	provider: string;
+	profile: ProviderProfile;
+	/** Credential fields whose values must never appear in a message (the token cache included). */
+	secretFields: string[];
+	/** The parameter holding the order identifier, quoted in error items when it is invalid. */
+	identifierParameter: string;
+	/** Reads and validates item `itemIndex`'s query; throws `InvalidIdentifierError` for bad input. */
+	readQuery(context: IExecuteFunctions, itemIndex: number): Query;
+	/** The identifier as the user gave it (trimmed), for error items. */
+	orderIdOf(query: Query): string;
+	fetchOne?(api: ProviderApi, query: Query): Promise<ParsedOrderStatus[]>;
+	groupSize?: number;
+	/** Returns, per query in order, its statuses or its own error. */
+	fetchGroup?(api: ProviderApi, queries: Query[]): Promise<Array<ParsedOrderStatus[] | Error>>;
+}
+
+/** What became of one input item. */
+export type ItemOutcome =
+	| { itemIndex: number; orderId: string | null; statuses: StatusItem[]; binaries: Array<IBinaryKeyData | undefined> }
+	| { itemIndex: number; orderId: string | null; error: NodeItemError };
+
+function secretsOf(credentials: ICredentialDataDecryptedObject, fields: string[]): string[] {
+	return fields
+		.map((field) => credentials[field])
+		.filter((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+function quotedInput(value: unknown): string | null {
+	if (typeof value === 'string') return value.trim().slice(0, MAX_IDENTIFIER_LENGTH);
+	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	return null;
+}
+
+/**
+ * Checks the status of every input item's order: validate → request (bounded concurrency, retries in the
+ * client) → map → one outcome per item, in input order. A failed item fails the node with its index, or, with
+ * "continue on fail", becomes an error item; it never disappears.
+ */
+export async function collectOutcomes<Query>(
+	context: IExecuteFunctions,
+	operation: StatusOperation<Query>,
+): Promise<ItemOutcome[]> {
+	const items = context.getInputData();
+	if (items.length === 0) return [];
+	const node = context.getNode();
+	const options = readCommonOptions(context);
+	const credentials = await context.getCredentials(operation.profile.credentialType);
+	const secrets = secretsOf(credentials, operation.secretFields);
+	const client = new ProviderClient(context, operation.profile, {
+		retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
+		timeoutMs: options.timeoutMs,
+		secrets,
+	});
+	const api: ProviderApi = { client, credentials, context, options };
+	const continueOnFail = context.continueOnFail();
+	const outcomes: Array<ItemOutcome | undefined> = new Array(items.length);
+
+	const fail = (itemIndex: number, orderId: string | null, error: unknown): NodeItemError => {
+		const nodeError = toNodeError(node, error, itemIndex, secrets);
+		outcomes[itemIndex] = { itemIndex, orderId, error: nodeError };
+		return nodeError;
+	};
+
+	const queued: Array<{ itemIndex: number; query: Query }> = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			queued.push({ itemIndex, query: operation.readQuery(context, itemIndex) });
+		} catch (error) {
+			const given = quotedInput(context.getNodeParameter(operation.identifierParameter, itemIndex, null));
+			const nodeError = fail(itemIndex, given, error);
+			if (!continueOnFail) throw nodeError;
+		}
+	}
+
+	let stopped = false;
+	const groups = chunk(queued, operation.fetchGroup ? (operation.groupSize ?? 1) : 1);
+	await forEachWithConcurrency(
+		groups,
+		options.maxConcurrency,
+		async (group) => {
+			let results: Array<ParsedOrderStatus[] | Error>;
+			try {
+				results = operation.fetchGroup
+					? await operation.fetchGroup(api, group.map((entry) => entry.query))
+					: [await operation.fetchOne!(api, group[0].query)];
+			} catch (error) {
+				results = group.map(() => error as Error);
+			}
+			group.forEach(({ itemIndex, query }, position) => {
+				const orderId = operation.orderIdOf(query);
+				const result =
+					results[position] ?? new Error(`${operation.profile.name} returned no result for this item`);
+				if (result instanceof Error) {
+					fail(itemIndex, orderId, result);
+					if (!continueOnFail) stopped = true;
+					return;
+				}
+				outcomes[itemIndex] = {
+					itemIndex,
+					orderId,
+					statuses: result.map((parsed) =>
+						buildStatusItem({
+							provider: operation.provider,
+							orderId: parsed.orderId,
+							mapped: mapStatus({
+								raw: parsed.statusRaw,
+								providerTable: parsed.providerTable,
+								override: parsed.override,
+								customMapping: options.customMapping,
+							}),
+							details: parsed.details,
+							raw: options.includeRaw ? parsed.raw : undefined,
+						}),
+					),
+					binaries: result.map((parsed) => parsed.binary),
+				};
+			});
+		},
+		() => stopped,
+	);
+
+	// Work stops after a failure without "continue on fail"; the lowest failed item is the node's error.
+	const finished = outcomes.filter((outcome): outcome is ItemOutcome => outcome !== undefined);
+	if (!continueOnFail) {
+		const firstFailure = finished.find((outcome) => 'error' in outcome);
+		if (firstFailure && 'error' in firstFailure) throw firstFailure.error;
+	}
+	return finished;
+}
+
+/** The items of an outcome: status items, or the error item (which n8n moves to the error output if chosen). */
+export function outcomeItems(outcome: ItemOutcome): INodeExecutionData[] {
+	const pairedItem = { item: outcome.itemIndex };
+	if ('error' in outcome) {
+		return [
+			{
+				json: { orderId: outcome.orderId, error: errorSummary(outcome.error) },
+				error: outcome.error,
+				pairedItem,
+			},
+		];
+	}
+	return outcome.statuses.map((status, position) => {
+		const item: INodeExecutionData = { json: status, pairedItem };
+		const binary = outcome.binaries[position];
+		if (binary) item.binary = binary;
+		return item;
+	});
+}
+
+/** The node's `execute()` for one status operation: every outcome on the single main output. */
+export async function executeStatusCheck<Query>(
+	this: IExecuteFunctions,
+	operation: StatusOperation<Query>,
+): Promise<INodeExecutionData[][]> {
+	const outcomes = await collectOutcomes(this, operation);
+	return [outcomes.flatMap(outcomeItems)];
+}

@@ -1,0 +1,182 @@
+/**
+ * Runs a workflow (the JSON n8n saves) through n8n-core's real `WorkflowExecute`, with the pack's node types
+ * and the in-memory credentials helper. What a node test sees is what n8n would produce.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	createRunExecutionData,
+	LoggerProxy,
+	Workflow,
+	type IConnections,
+	type IDataObject,
+	type INode,
+	type INodeExecutionData,
+	type IRun,
+	type IWorkflowBase,
+	type IWorkflowExecuteAdditionalData,
+	type Logger,
+} from 'n8n-workflow';
+
+import { CredentialStore, TestCredentialsHelper } from './credentialsHelper';
+import { loadCredentialTypes, PackNodeTypes } from './packTypes';
+
+export interface WorkflowJson {
+	name?: string;
+	nodes: INode[];
+	connections: IConnections;
+	staticData?: IDataObject | null;
+	settings?: IDataObject;
+}
+
+/** Every log line any node or n8n-core wrote, so tests can scan them for secrets. */
+export const capturedLogs: string[] = [];
+
+const capturingLogger = Object.fromEntries(
+	(['error', 'warn', 'info', 'debug'] as const).map((level) => [
+		level,
+		(message: string, meta?: object) => capturedLogs.push(`${level} ${message} ${meta ? JSON.stringify(meta) : ''}`),
+	]),
+) as unknown as Logger;
+(capturingLogger as unknown as { scoped: () => Logger }).scoped = () => capturingLogger;
+LoggerProxy.init(capturingLogger);
+
+export function loadWorkflow(path: string): WorkflowJson {
+	return JSON.parse(readFileSync(path, 'utf8')) as WorkflowJson;
+}
+
+export function fixture(name: string): WorkflowJson {
+	return loadWorkflow(join(__dirname, '..', 'fixtures', name));
+}
+
+/** Sets a parameter of one node (fixtures stay readable; tests vary the options). */
+export function withParameters(workflow: WorkflowJson, nodeName: string, parameters: IDataObject): WorkflowJson {
+	const copy = JSON.parse(JSON.stringify(workflow)) as WorkflowJson;
+	const node = copy.nodes.find((candidate) => candidate.name === nodeName);
+	if (!node) throw new Error(`No node ${nodeName} in the workflow`);
+	node.parameters = { ...node.parameters, ...parameters } as INode['parameters'];
+	return copy;
+}
+
+/** Sets a node's settings (e.g. `onError: 'continueErrorOutput'`). */
+export function withNodeSettings(workflow: WorkflowJson, nodeName: string, settings: Partial<INode>): WorkflowJson {
+	const copy = JSON.parse(JSON.stringify(workflow)) as WorkflowJson;
+	const index = copy.nodes.findIndex((candidate) => candidate.name === nodeName);
+	if (index === -1) throw new Error(`No node ${nodeName} in the workflow`);
+	copy.nodes[index] = { ...copy.nodes[index], ...settings };
+	return copy;
+}
+
+export interface RunResult {
+	run: IRun;
+	/** Items of a node's output (`outputIndex` 0 is the first; the error output comes last). */
+	output(nodeName: string, outputIndex?: number): INodeExecutionData[];
+	/** How many outputs the node's last run produced. */
+	outputCount(nodeName: string): number;
+	/** The error that stopped the run, if any. */
+	error: IRun['data']['resultData']['error'];
+	/** The workflow's static data after the run (what n8n would save for an active workflow). */
+	staticData: IDataObject;
+}
+
+export interface RunOptions {
+	credentials: CredentialStore;
+	/** Items handed to the start node. */
+	input?: IDataObject[];
+	/** Static data as saved by an earlier execution. */
+	staticData?: IDataObject;
+	mode?: 'manual' | 'trigger' | 'webhook';
+}
+
+const nodeTypes = new PackNodeTypes();
+const credentialTypes = loadCredentialTypes();
+let executionCounter = 0;
+
+export function additionalDataFor(store: CredentialStore, hooks?: ExecutionLifecycleHooks): IWorkflowExecuteAdditionalData {
+	return {
+		credentialsHelper: new TestCredentialsHelper(credentialTypes, store),
+		hooks,
+		executeWorkflow: async () => {
+			throw new Error('Sub-workflows are not part of these tests');
+		},
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1:5678/rest',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+		formBaseUrl: 'http://127.0.0.1:5678/form',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		formTestBaseUrl: 'http://127.0.0.1:5678/form-test',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		mcpBaseUrl: 'http://127.0.0.1:5678/mcp',
+		mcpTestBaseUrl: 'http://127.0.0.1:5678/mcp-test',
+		variables: {},
+		logAiEvent: () => undefined,
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+export function buildWorkflow(json: WorkflowJson, staticData?: IDataObject): Workflow {
+	return new Workflow({
+		id: 'test-workflow',
+		name: json.name ?? 'test',
+		nodes: json.nodes,
+		connections: json.connections,
+		active: false,
+		nodeTypes,
+		staticData: staticData ?? (json.staticData as IDataObject | undefined) ?? {},
+		settings: {},
+	});
+}
+
+export async function runWorkflow(json: WorkflowJson, options: RunOptions): Promise<RunResult> {
+	const workflow = buildWorkflow(json, options.staticData ? JSON.parse(JSON.stringify(options.staticData)) : undefined);
+	const mode = options.mode ?? 'manual';
+	const executionId = String(++executionCounter);
+	const workflowData = {
+		id: workflow.id,
+		name: workflow.name,
+		nodes: json.nodes,
+		connections: json.connections,
+		active: false,
+		settings: {},
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		isArchived: false,
+		activeVersionId: null,
+	} as unknown as IWorkflowBase;
+	const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
+	const additionalData = additionalDataFor(options.credentials, hooks);
+	additionalData.executionId = executionId;
+
+	const startNode = json.nodes.find((node) => nodeTypes.getByNameAndVersion(node.type, node.typeVersion).description.inputs.length === 0);
+	if (!startNode) throw new Error('The workflow has no start node');
+	const input: INodeExecutionData[] = (options.input ?? [{}]).map((json) => ({ json }));
+	const runExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node: startNode, data: { main: [input] }, source: null }],
+		},
+	});
+	const run = await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+
+	const lastRun = (nodeName: string) => {
+		const runs = run.data.resultData.runData[nodeName];
+		return runs?.[runs.length - 1];
+	};
+	return {
+		run,
+		error: run.data.resultData.error,
+		staticData: workflow.staticData as IDataObject,
+		output(nodeName: string, outputIndex = 0) {
+			return lastRun(nodeName)?.data?.main?.[outputIndex] ?? [];
+		},
+		outputCount(nodeName: string) {
+			return lastRun(nodeName)?.data?.main?.length ?? 0;
+		},
+	};
+}
+
+export { CredentialStore };
