@@ -11,7 +11,7 @@ export class AltcraftApi implements ICredentialType {
 
 	displayName = 'Altcraft API';
 
-	icon = 'file:../icons/altcraft.svg' as const;
+	icon = { light: 'file:../icons/altcraft.svg', dark: 'file:../icons/altcraft.dark.svg' } as const;
 
 	documentationUrl = 'https://guides.altcraft.com/en/developer-guide/api-interaction';
 

@@ -14,7 +14,7 @@ export class AltcraftMarket implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Altcraft Market',
 		name: 'altcraftMarket',
-		icon: 'file:../../icons/altcraft.svg',
+		icon: { light: 'file:../../icons/altcraft.svg', dark: 'file:../../icons/altcraft.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
@@ -75,7 +75,7 @@ export class AltcraftMarket implements INodeType {
 				required: true,
 				default: '',
 				placeholder: 'e.g. A598t32D',
-				description: 'The order to check, usually an expression such as {{ $json.orderId }}',
+				description: 'The order to check; usually an expression that reads it from the incoming item',
 				displayOptions: { show: { resource: ['order'], operation: ['getStatus'] } },
 			},
 			optionsCollection(),

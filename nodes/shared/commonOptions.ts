@@ -61,7 +61,7 @@ export const COMMON_OPTION_FIELDS: INodeProperties[] = [
 		name: 'maxRetries',
 		type: 'number',
 		typeOptions: { minValue: 0, maxValue: 10 },
-		default: DEFAULT_RETRY_POLICY.maxRetries,
+		default: 3,
 		description:
 			'How often a request is tried again after a rate limit (429), a server error (5xx), a time-out or a dropped connection. Waits grow exponentially and follow Retry-After.',
 	},
@@ -70,7 +70,7 @@ export const COMMON_OPTION_FIELDS: INodeProperties[] = [
 		name: 'timeout',
 		type: 'number',
 		typeOptions: { minValue: 1000 },
-		default: DEFAULT_TIMEOUT_MS,
+		default: 30000,
 		description: 'How long one request may take before it counts as timed out, in milliseconds',
 	},
 ];

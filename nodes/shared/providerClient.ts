@@ -181,6 +181,9 @@ const NETWORK_MESSAGES: Record<string, string> = {
 /** How many times one execution may refresh a token before it concludes the credential itself is wrong. */
 const MAX_TOKEN_REFRESHES = 3;
 
+/** An HTTP answer, or the failure that prevented one (network error, token endpoint failure). */
+type SendOutcome = { response: ProviderResponse } | { error: unknown };
+
 type Attempt = { kind: 'response'; response: ProviderResponse } | { kind: 'resend' };
 
 export class ProviderClient {
@@ -214,10 +217,12 @@ export class ProviderClient {
 			if (this.authFailure) throw this.authFailure;
 			await this.waitForTurn();
 			const generation = this.tokenGeneration;
+			const sent = await this.send(request, false);
 			let response: ProviderResponse;
-			try {
-				response = await this.send(request, false);
-			} catch (error) {
+			if ('response' in sent) {
+				response = sent.response;
+			} else {
+				const { error } = sent;
 				const code = networkCodeOf(error);
 				if (isRetryableNetworkCode(code) && retries < this.retry.maxRetries) {
 					retries++;
@@ -312,7 +317,9 @@ export class ProviderClient {
 		this.counters.tokenRefreshes++;
 		this.refreshing = (async () => {
 			try {
-				const response = await this.send(request, true);
+				const sent = await this.send(request, true);
+				if (!('response' in sent)) throw sent.error;
+				const { response } = sent;
 				if (this.isTokenExpired(response)) {
 					const described = this.describe(response);
 					throw new ProviderError(
@@ -347,7 +354,7 @@ export class ProviderClient {
 	 * not refresh tokens on its own; with `refreshToken` n8n sees the expired-token status, runs the credential's
 	 * preAuthentication and retries once.
 	 */
-	private async send(request: ProviderRequest, refreshToken: boolean): Promise<ProviderResponse> {
+	private async send(request: ProviderRequest, refreshToken: boolean): Promise<SendOutcome> {
 		const trace = this.profile.traceHeaders?.();
 		const options: IHttpRequestOptions = {
 			method: request.method,
@@ -378,16 +385,18 @@ export class ProviderClient {
 			)) as FullResponse;
 		} catch (error) {
 			const answered = refreshToken ? responseOfError(error) : undefined;
-			if (!answered) throw error;
+			if (!answered) return { error };
 			full = answered;
 		}
 		const text = toText(full.body);
 		return {
-			statusCode: full.statusCode,
-			headers: full.headers ?? {},
-			text,
-			json: parseJson(text),
-			traceId: trace?.traceId,
+			response: {
+				statusCode: full.statusCode,
+				headers: full.headers ?? {},
+				text,
+				json: parseJson(text),
+				traceId: trace?.traceId,
+			},
 		};
 	}
 

@@ -52,6 +52,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 	const text = header.trim();
 	if (text === '') return undefined;
 	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+	// An HTTP date always names a weekday and month; anything else (e.g. "-5") is unreadable.
+	if (!/[a-z]/i.test(text)) return undefined;
 	const date = Date.parse(text);
 	if (Number.isNaN(date)) return undefined;
 	return Math.max(0, date - now);

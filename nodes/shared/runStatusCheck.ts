@@ -175,17 +175,20 @@ export async function collectOutcomes<Query>(
 	return finished;
 }
 
-/** The items of an outcome: status items, or the error item (which n8n moves to the error output if chosen). */
-export function outcomeItems(outcome: ItemOutcome): INodeExecutionData[] {
+/**
+ * The items of an outcome: status items, or one error item. n8n's error output only takes items whose json
+ * holds nothing but `error` (plus `message`/`details`) and then merges in the input item's fields; on the
+ * regular output the error item keeps the order id beside the error. (Setting `item.error` instead would make
+ * n8n replace the json with the bare message.)
+ */
+export function outcomeItems(outcome: ItemOutcome, toErrorOutput: boolean): INodeExecutionData[] {
 	const pairedItem = { item: outcome.itemIndex };
 	if ('error' in outcome) {
-		return [
-			{
-				json: { orderId: outcome.orderId, error: errorSummary(outcome.error) },
-				error: outcome.error,
-				pairedItem,
-			},
-		];
+		const error = errorSummary(outcome.error);
+		const json = toErrorOutput
+			? { error: { orderId: outcome.orderId, ...error } }
+			: { orderId: outcome.orderId, error };
+		return [{ json, pairedItem }];
 	}
 	return outcome.statuses.map((status, position) => {
 		const item: INodeExecutionData = { json: status, pairedItem };
@@ -195,11 +198,17 @@ export function outcomeItems(outcome: ItemOutcome): INodeExecutionData[] {
 	});
 }
 
+/** Whether the user chose "On Error: Continue (using error output)" for this node. */
+export function usesErrorOutput(context: IExecuteFunctions): boolean {
+	return context.getNode().onError === 'continueErrorOutput';
+}
+
 /** The node's `execute()` for one status operation: every outcome on the single main output. */
 export async function executeStatusCheck<Query>(
 	this: IExecuteFunctions,
 	operation: StatusOperation<Query>,
 ): Promise<INodeExecutionData[][]> {
 	const outcomes = await collectOutcomes(this, operation);
-	return [outcomes.flatMap(outcomeItems)];
+	const toErrorOutput = usesErrorOutput(this);
+	return [outcomes.flatMap((outcome) => outcomeItems(outcome, toErrorOutput))];
 }

@@ -130,7 +130,7 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		if (credentials[expirable.name] !== '' && !credentialsExpired && !isTestingCredentials) return undefined;
 
 		this.store.preAuthenticationCalls.set(typeName, (this.store.preAuthenticationCalls.get(typeName) ?? 0) + 1);
-		const output = await type.preAuthentication.call(helpers, credentials);
+		const output = (await type.preAuthentication.call(helpers, credentials)) as ICredentialDataDecryptedObject;
 		if (output[expirable.name] === undefined) return undefined;
 		const nodeCredentials = node.credentials?.[typeName];
 		if (!nodeCredentials) return undefined;
@@ -152,7 +152,7 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 	): Promise<ICredentialDataDecryptedObject | undefined> {
 		const { preAuthentication } = this.type(typeName);
 		if (typeof preAuthentication !== 'function') return undefined;
-		return await preAuthentication.call(helpers, credentials);
+		return (await preAuthentication.call(helpers, credentials)) as ICredentialDataDecryptedObject;
 	}
 
 	async getCredentials(nodeCredentials: INodeCredentialsDetails, type: string): Promise<ICredentials> {
