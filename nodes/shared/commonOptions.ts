@@ -105,7 +105,11 @@ function clampNumber(value: unknown, fallback: number, min: number, max: number)
 
 /** Reads the options once per execution (they configure the run, not an item). */
 export function readCommonOptions(context: IExecuteFunctions): CommonOptions {
-	const options = context.getNodeParameter('options', 0, {}) as IDataObject;
+	return commonOptionsFrom(context.getNodeParameter('options', 0, {}) as IDataObject);
+}
+
+/** The options from the collection's value (triggers read it without an item index). */
+export function commonOptionsFrom(options: IDataObject): CommonOptions {
 	const mappings =
 		((options.customStatusMapping as IDataObject | undefined)?.mappings as IDataObject[] | undefined) ?? [];
 	const customMapping = new Map<string, NormalisedStatus>();

@@ -244,6 +244,13 @@ export class ProviderClient {
 
 			if (response.statusCode >= 200 && response.statusCode < 300) return response;
 
+			if (response.statusCode === 401 && !this.profile.tokenExpiredStatusCodes?.length) {
+				// A static key the provider refuses will be refused for every other item too: stop sending it.
+				this.authFailure = this.httpError(response, retries);
+				this.authFailure.details.authentication = true;
+				throw this.authFailure;
+			}
+
 			const retryable = isRetryableStatus(response.statusCode) || this.profile.isRetryable?.(response) === true;
 			if (retryable && retries < this.retry.maxRetries) {
 				retries++;

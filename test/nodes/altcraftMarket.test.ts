@@ -1,3 +1,5 @@
+import type { IDataObject } from 'n8n-workflow';
+
 import { testCredential } from '../harness/credentialTest';
 import {
 	CredentialStore,
@@ -39,7 +41,7 @@ beforeEach(() => {
 });
 
 const run = async (orderIds: unknown[], workflow = WORKFLOW) =>
-	await runWorkflow(workflow, { credentials: store, input: orderIds.map((orderId) => ({ orderId })) });
+	await runWorkflow(workflow, { credentials: store, input: orderIds.map((orderId) => ({ orderId }) as IDataObject) });
 
 const json = (result: RunResult, output = 0) => result.output(NODE, output).map((item) => item.json);
 

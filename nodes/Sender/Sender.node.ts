@@ -1,0 +1,70 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { optionsCollection } from '../shared/commonOptions';
+import { executeStatusCheck } from '../shared/runStatusCheck';
+import { SENDER_GET_BY_REFERENCE } from './api';
+
+export class Sender implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Sender',
+		name: 'sender',
+		icon: { light: 'file:../../icons/sender.svg', dark: 'file:../../icons/sender.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Get the status, label and tracking number of Sender shipping orders as one normalised status',
+		defaults: { name: 'Sender' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'senderApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Order', value: 'order' }],
+				default: 'order',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['order'] } },
+				options: [
+					{
+						name: 'Get by Reference',
+						value: 'getByReference',
+						description: 'Get the status, label, tracking number and pickup time of an order',
+						action: 'Get an order by reference',
+					},
+				],
+				default: 'getByReference',
+			},
+			{
+				displayName: 'Order Reference',
+				name: 'orderReference',
+				type: 'string',
+				required: true,
+				default: '',
+				placeholder: 'e.g. SND-000123',
+				description:
+					'The order reference Sender returned when the order was placed; usually an expression that reads it from the incoming item',
+				displayOptions: { show: { resource: ['order'], operation: ['getByReference'] } },
+			},
+			optionsCollection(),
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await executeStatusCheck.call(this, SENDER_GET_BY_REFERENCE);
+	}
+}
