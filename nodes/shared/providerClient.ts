@@ -193,6 +193,7 @@ export class ProviderClient {
 	/** Bumped after every token refresh: a 401 to a request sent before the bump is stale, just resend. */
 	private tokenGeneration = 0;
 	private refreshing?: Promise<ProviderResponse>;
+	private firstAnswered = false;
 	private refreshes = 0;
 	private authFailure?: ProviderError;
 	/** Requests sent, retries made and rate-limit answers seen, for diagnostics and tests. */
@@ -218,6 +219,11 @@ export class ProviderClient {
 			await this.waitForTurn();
 			const generation = this.tokenGeneration;
 			const sent = await this.send(request, false);
+			if (!this.firstAnswered) {
+				// The first request may have fetched a token inside it: pace the next one from its end.
+				this.firstAnswered = true;
+				this.nextStart = Math.max(this.nextStart, Date.now() + (this.profile.minRequestGapMs ?? 0));
+			}
 			let response: ProviderResponse;
 			if ('response' in sent) {
 				response = sent.response;
@@ -324,6 +330,7 @@ export class ProviderClient {
 		this.counters.tokenRefreshes++;
 		this.refreshing = (async () => {
 			try {
+				await this.waitForTurn();
 				const sent = await this.send(request, true);
 				if (!('response' in sent)) throw sent.error;
 				const { response } = sent;
@@ -349,6 +356,7 @@ export class ProviderClient {
 							);
 				throw this.authFailure;
 			} finally {
+				this.nextStart = Math.max(this.nextStart, Date.now() + (this.profile.minRequestGapMs ?? 0));
 				this.tokenGeneration++;
 				this.refreshing = undefined;
 			}
@@ -448,7 +456,9 @@ export class ProviderClient {
 		return new ProviderError(
 			this.redact(
 				authentication
-					? `Could not authenticate with the "${this.profile.credentialName}" credential: ${original}`
+					? original.includes(this.profile.credentialName)
+						? original
+						: `Could not authenticate with the "${this.profile.credentialName}" credential: ${original}`
 					: `Could not reach ${this.profile.name}: ${reason}${retried}`,
 			),
 			{ description: code ? `Network error code ${code}` : this.redact(original), authentication },
