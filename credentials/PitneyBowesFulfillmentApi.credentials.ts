@@ -1,0 +1,224 @@
+import type {
+	IAuthenticateGeneric,
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IDataObject,
+	IHttpRequestHelper,
+	INodeProperties,
+} from 'n8n-workflow';
+
+import {
+	baseUrlExpression,
+	environmentProperties,
+	resolveBaseUrl,
+	type ProviderEnvironments,
+} from '../nodes/shared/environment';
+
+/**
+ * Hosts of the Pitney Bowes Shipping APIs. The OAuth token lives at `<host>/oauth/token`, the Fulfillment
+ * APIs under `<host>/shippingservices/fulfillment`. A custom base URL stands for the host as well.
+ */
+export const PITNEY_BOWES_URLS: ProviderEnvironments = {
+	production: 'https://shipping-api.pitneybowes.com',
+	sandbox: 'https://shipping-api-sandbox.pitneybowes.com',
+};
+
+const CREDENTIAL_NAME = 'Pitney Bowes Fulfillment API credential';
+
+/** Replaces every occurrence of the given secrets (and of the Basic value built from them) with `***`. */
+function redact(text: string, secrets: string[]): string {
+	let result = text;
+	for (const secret of secrets) {
+		if (secret.length >= 3) result = result.split(secret).join('***');
+	}
+	return result;
+}
+
+/** The first error code and description of any of PB's error body shapes. */
+function providerError(data: unknown): { code?: string; description?: string } {
+	const first = (Array.isArray(data) ? data[0] : (data as IDataObject | undefined)?.errors) as unknown;
+	const entry = (Array.isArray(first) ? first[0] : (first ?? data)) as IDataObject | undefined;
+	if (!entry || typeof entry !== 'object') return {};
+	const pick = (...keys: string[]) => {
+		for (const key of keys) {
+			const value = entry[key];
+			if (typeof value === 'string' && value) return value;
+		}
+		return undefined;
+	};
+	return {
+		code: pick('errorCode', 'ErrorCode', 'key', 'error'),
+		description: pick('errorDescription', 'message', 'Error', 'error_description'),
+	};
+}
+
+/** A message about a failed token request that never contains the key, the secret or a token. */
+function describeTokenFailure(error: unknown, secrets: string[]): string {
+	const failure = (error ?? {}) as {
+		response?: { status?: number; data?: unknown };
+		cause?: { response?: { status?: number; data?: unknown } };
+		httpCode?: string;
+		statusCode?: number;
+		status?: number;
+		code?: string;
+	};
+	const response = failure.response ?? failure.cause?.response;
+	const httpCode = Number(failure.httpCode);
+	const status =
+		response?.status ?? failure.statusCode ?? failure.status ?? (Number.isInteger(httpCode) ? httpCode : undefined);
+	const { code, description } = providerError(response?.data);
+	const detail = [code, description].filter(Boolean).join(': ');
+	const suffix = detail ? ` (${redact(detail, secrets).slice(0, 200)})` : '';
+	if (status === 401 || status === 403) {
+		return (
+			`${CREDENTIAL_NAME}: Pitney Bowes refused the API Key / API Secret (HTTP ${status})${suffix}. ` +
+			'Check both values and the environment: sandbox keys do not work in production and vice versa'
+		);
+	}
+	if (status) return `${CREDENTIAL_NAME}: the token request failed with HTTP ${status}${suffix}`;
+	if (typeof failure.code === 'string' && /^[A-Z0-9_]+$/.test(failure.code)) {
+		return `${CREDENTIAL_NAME}: the token request failed (${failure.code}). Check the environment or base URL`;
+	}
+	return `${CREDENTIAL_NAME}: the token request failed. Check the environment or base URL`;
+}
+
+/**
+ * Pitney Bowes Shipping APIs OAuth (client credentials with a non-standard token endpoint): the token is
+ * requested with `Authorization: Basic base64(key:secret)` and cached in the hidden expirable `accessToken`;
+ * n8n requests a new one when it is empty or after a 401 (PB-APIM-ERR-1002 / -1003).
+ */
+export class PitneyBowesFulfillmentApi implements ICredentialType {
+	name = 'pitneyBowesFulfillmentApi';
+
+	displayName = 'Pitney Bowes Fulfillment API';
+
+	icon = { light: 'file:../icons/pitneyBowes.svg', dark: 'file:../icons/pitneyBowes.dark.svg' } as const;
+
+	documentationUrl = 'https://docs.shippingapi.pitneybowes.com/getting-started.html';
+
+	properties: INodeProperties[] = [
+		...environmentProperties(PITNEY_BOWES_URLS),
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'The API key of your Pitney Bowes developer account (sandbox and production keys differ)',
+			required: true,
+		},
+		{
+			displayName: 'API Secret',
+			name: 'apiSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'The API secret that belongs to the API key',
+			required: true,
+		},
+		{
+			displayName: 'Client ID',
+			name: 'clientId',
+			type: 'string',
+			default: '',
+			description:
+				'The client ID Pitney Bowes assigned when onboarding you to the Fulfillment APIs (sent as clientId with every call)',
+			required: true,
+		},
+		{
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'hidden',
+			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
+	];
+
+	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
+		const apiKey = String(credentials.apiKey ?? '').trim();
+		const apiSecret = String(credentials.apiSecret ?? '').trim();
+		if (!apiKey || !apiSecret) {
+			throw new Error(`${CREDENTIAL_NAME}: the API Key and the API Secret are required`);
+		}
+		const baseUrl = resolveBaseUrl(credentials, PITNEY_BOWES_URLS);
+		const basic = Buffer.from(`${apiKey}:${apiSecret}`).toString('base64');
+		const secrets = [apiSecret, apiKey, basic];
+
+		let response: unknown;
+		try {
+			response = await this.helpers.httpRequest({
+				method: 'POST',
+				url: `${baseUrl}/oauth/token`,
+				headers: {
+					Authorization: `Basic ${basic}`,
+					'Content-Type': 'application/x-www-form-urlencoded',
+					Accept: 'application/json',
+				},
+				body: 'grant_type=client_credentials',
+			});
+		} catch (error) {
+			throw new Error(describeTokenFailure(error, secrets));
+		}
+
+		let data = response;
+		if (typeof data === 'string') {
+			try {
+				data = JSON.parse(data);
+			} catch {
+				data = undefined;
+			}
+		}
+		const accessToken = (data as IDataObject | undefined)?.access_token;
+		if (typeof accessToken !== 'string' || accessToken === '') {
+			throw new Error(`${CREDENTIAL_NAME}: the token answer has no access_token`);
+		}
+		return { accessToken };
+	}
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: { Authorization: '=Bearer {{$credentials.accessToken}}' },
+		},
+	};
+
+	// The cheapest authenticated Fulfillment call: one page of one order from the status search. It proves the
+	// key and secret (the token request), the environment and the Client ID together. X-PB-TransactionId is
+	// required on every Fulfillment call.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: baseUrlExpression(PITNEY_BOWES_URLS),
+			url: '/shippingservices/fulfillment/v1/orders/status/search',
+			method: 'POST',
+			qs: { page: 1, size: 1 },
+			headers: { 'X-PB-TransactionId': 'n8n-credential-test' },
+			body: { clientId: '={{$credentials.clientId}}' },
+			json: true,
+		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 400,
+					message: 'Pitney Bowes rejected the request: check the Client ID',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message: 'Pitney Bowes refused the access token: check the API Key, the API Secret and the environment',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message:
+						'The account is not enabled for the Fulfillment APIs: Pitney Bowes must onboard it first',
+				},
+			},
+		],
+	};
+}

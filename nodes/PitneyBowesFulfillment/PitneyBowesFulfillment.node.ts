@@ -1,0 +1,80 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { optionsCollection } from '../shared/commonOptions';
+import { executeStatusCheck } from '../shared/runStatusCheck';
+import { PITNEY_BOWES_GET_STATUS } from './api';
+
+export class PitneyBowesFulfillment implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Pitney Bowes Fulfillment',
+		name: 'pitneyBowesFulfillment',
+		icon: { light: 'file:../../icons/pitneyBowes.svg', dark: 'file:../../icons/pitneyBowes.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Get the status of Pitney Bowes Fulfillment orders as one normalised status',
+		defaults: { name: 'Pitney Bowes Fulfillment' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'pitneyBowesFulfillmentApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Order', value: 'order' }],
+				default: 'order',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['order'] } },
+				options: [
+					{
+						name: 'Get Status',
+						value: 'getStatus',
+						description: 'Get the status of an order by the order ID Pitney Bowes assigned',
+						action: 'Get the status of an order',
+					},
+				],
+				default: 'getStatus',
+			},
+			{
+				displayName: 'Order ID',
+				name: 'orderId',
+				type: 'string',
+				required: true,
+				default: '',
+				placeholder: 'e.g. 1234567890',
+				description:
+					'The order ID Pitney Bowes assigned (not your own order number), usually an expression reading it from the item',
+				displayOptions: { show: { resource: ['order'], operation: ['getStatus'] } },
+			},
+			optionsCollection([
+				{
+					displayName: 'Brand',
+					name: 'brand',
+					type: 'string',
+					default: '',
+					placeholder: 'e.g. MYBRAND',
+					description:
+						'The brand the order belongs to, for accounts with several brands (sent as the brand query parameter)',
+				},
+			]),
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await executeStatusCheck.call(this, PITNEY_BOWES_GET_STATUS);
+	}
+}
