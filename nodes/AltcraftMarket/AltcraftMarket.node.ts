@@ -8,6 +8,7 @@ import {
 
 import { optionsCollection } from '../shared/commonOptions';
 import { executeStatusCheck } from '../shared/runStatusCheck';
+import { ROUTING_PROPERTIES, STATUS_NODE_OUTPUTS } from '../shared/statusRouting';
 import { ALTCRAFT_GET_STATUS } from './api';
 
 export class AltcraftMarket implements INodeType {
@@ -22,7 +23,7 @@ export class AltcraftMarket implements INodeType {
 		defaults: { name: 'Altcraft Market' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: STATUS_NODE_OUTPUTS,
 		credentials: [{ name: 'altcraftApi', required: true }],
 		properties: [
 			{
@@ -78,6 +79,7 @@ export class AltcraftMarket implements INodeType {
 				description: 'The order to check; usually an expression that reads it from the incoming item',
 				displayOptions: { show: { resource: ['order'], operation: ['getStatus'] } },
 			},
+			...ROUTING_PROPERTIES,
 			optionsCollection(),
 		],
 	};

@@ -8,6 +8,7 @@ import {
 
 import { optionsCollection } from '../shared/commonOptions';
 import { executeStatusCheck } from '../shared/runStatusCheck';
+import { ROUTING_PROPERTIES, STATUS_NODE_OUTPUTS } from '../shared/statusRouting';
 import { PITNEY_BOWES_GET_STATUS } from './api';
 
 export class PitneyBowesFulfillment implements INodeType {
@@ -22,7 +23,7 @@ export class PitneyBowesFulfillment implements INodeType {
 		defaults: { name: 'Pitney Bowes Fulfillment' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: STATUS_NODE_OUTPUTS,
 		credentials: [{ name: 'pitneyBowesFulfillmentApi', required: true }],
 		properties: [
 			{
@@ -60,6 +61,7 @@ export class PitneyBowesFulfillment implements INodeType {
 					'The order ID Pitney Bowes assigned (not your own order number), usually an expression reading it from the item',
 				displayOptions: { show: { resource: ['order'], operation: ['getStatus'] } },
 			},
+			...ROUTING_PROPERTIES,
 			optionsCollection([
 				{
 					displayName: 'Brand',

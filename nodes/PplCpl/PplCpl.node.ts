@@ -8,6 +8,7 @@ import {
 
 import { optionsCollection } from '../shared/commonOptions';
 import { executeStatusCheck } from '../shared/runStatusCheck';
+import { ROUTING_PROPERTIES, STATUS_NODE_OUTPUTS } from '../shared/statusRouting';
 import { DEFAULT_LANGUAGE, PPL_GET_BATCH_STATUS, PPL_GET_ORDER_STATUS } from './api';
 
 export class PplCpl implements INodeType {
@@ -22,7 +23,7 @@ export class PplCpl implements INodeType {
 		defaults: { name: 'PPL CPL' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: STATUS_NODE_OUTPUTS,
 		credentials: [{ name: 'pplCplApi', required: true }],
 		properties: [
 			{
@@ -102,6 +103,7 @@ export class PplCpl implements INodeType {
 					'The batch ID, or the whole Location URL that PPL returned when the batch was created (POST /order/batch)',
 				displayOptions: { show: { resource: ['order'], operation: ['getBatchStatus'] } },
 			},
+			...ROUTING_PROPERTIES,
 			optionsCollection([
 				{
 					displayName: 'Language',

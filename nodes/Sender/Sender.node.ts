@@ -8,6 +8,7 @@ import {
 
 import { optionsCollection } from '../shared/commonOptions';
 import { executeStatusCheck } from '../shared/runStatusCheck';
+import { ROUTING_PROPERTIES, STATUS_NODE_OUTPUTS } from '../shared/statusRouting';
 import { SENDER_GET_BY_REFERENCE } from './api';
 
 export class Sender implements INodeType {
@@ -22,7 +23,7 @@ export class Sender implements INodeType {
 		defaults: { name: 'Sender' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: STATUS_NODE_OUTPUTS,
 		credentials: [{ name: 'senderApi', required: true }],
 		properties: [
 			{
@@ -60,6 +61,7 @@ export class Sender implements INodeType {
 					'The order reference Sender returned when the order was placed; usually an expression that reads it from the incoming item',
 				displayOptions: { show: { resource: ['order'], operation: ['getByReference'] } },
 			},
+			...ROUTING_PROPERTIES,
 			optionsCollection(),
 		],
 	};

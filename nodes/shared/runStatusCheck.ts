@@ -14,6 +14,8 @@ import { errorSummary, toNodeError, type NodeItemError } from './nodeErrors';
 import { ProviderClient, type ProviderProfile } from './providerClient';
 import { DEFAULT_RETRY_POLICY } from './retryPolicy';
 import { buildStatusItem, type StatusItem } from './statusItem';
+import { StatusMemory } from './statusMemory';
+import { OutputLayout, readRoutingSettings } from './statusRouting';
 import type { NormalisedStatus, ProviderStatusTable } from './statusModel';
 
 /** One order's status as a provider parser read it, before the shared mapping. */
@@ -203,12 +205,38 @@ export function usesErrorOutput(context: IExecuteFunctions): boolean {
 	return context.getNode().onError === 'continueErrorOutput';
 }
 
-/** The node's `execute()` for one status operation: every outcome on the single main output. */
+/**
+ * The node's `execute()` for one status operation: check every item, then (when the user asked) keep only
+ * orders whose status changed since the last check, and sort the items into the outputs the editor shows.
+ */
 export async function executeStatusCheck<Query>(
 	this: IExecuteFunctions,
 	operation: StatusOperation<Query>,
 ): Promise<INodeExecutionData[][]> {
 	const outcomes = await collectOutcomes(this, operation);
 	const toErrorOutput = usesErrorOutput(this);
-	return [outcomes.flatMap((outcome) => outcomeItems(outcome, toErrorOutput))];
+	const routing = readRoutingSettings(this);
+	const layout = new OutputLayout(routing);
+	const memory = routing.onlyChanges ? new StatusMemory(this.getWorkflowStaticData('node')) : undefined;
+	const outputs = layout.emptyOutputs();
+	for (const outcome of outcomes) {
+		for (const item of outcomeItems(outcome, toErrorOutput)) {
+			if ('error' in outcome) {
+				outputs[layout.otherIndex].push(item);
+				continue;
+			}
+			const status = item.json as StatusItem;
+			if (memory) {
+				const { previousStatus, changed } = memory.record(StatusMemory.key(status.provider, status.orderId), status.status);
+				status.previousStatus = previousStatus;
+				status.changed = changed;
+				if (!changed) {
+					if (layout.unchangedIndex !== undefined) outputs[layout.unchangedIndex].push(item);
+					continue;
+				}
+			}
+			outputs[layout.indexOf(status.status)].push(item);
+		}
+	}
+	return outputs;
 }
