@@ -6,13 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
-	NodeConnectionTypes,
 	NodeHelpers,
 	type ICredentialType,
-	type IExecuteFunctions,
-	type INodeExecutionData,
 	type INodeType,
-	type INodeTypeDescription,
 	type INodeTypes,
 	type IVersionedNodeType,
 } from 'n8n-workflow';
@@ -51,52 +47,41 @@ export function loadPackNodes(): Map<string, INodeType | IVersionedNodeType> {
 	);
 }
 
-/** Stand-ins for the two n8n-nodes-base nodes that fixtures use around the pack's nodes. */
-class ManualTrigger implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Manual Trigger',
-		name: 'manualTrigger',
-		group: ['trigger'],
-		version: 1,
-		description: 'Starts the workflow with the items the harness gives it',
-		defaults: { name: 'When clicking "Execute workflow"' },
-		inputs: [],
-		outputs: [NodeConnectionTypes.Main],
-		properties: [],
-	};
+/**
+ * The n8n-nodes-base nodes that fixtures and examples use around the pack's nodes: the real ones, from the
+ * same n8n release as n8n-core (a devDependency), loaded on demand.
+ */
+const BASE_NODES: Record<string, string> = {
+	manualTrigger: 'ManualTrigger/ManualTrigger.node.js',
+	scheduleTrigger: 'Schedule/ScheduleTrigger.node.js',
+	noOp: 'NoOp/NoOp.node.js',
+	set: 'Set/Set.node.js',
+	splitOut: 'Transform/SplitOut/SplitOut.node.js',
+	limit: 'Transform/Limit/Limit.node.js',
+	wait: 'Wait/Wait.node.js',
+	if: 'If/If.node.js',
+	switch: 'Switch/Switch.node.js',
+	filter: 'Filter/Filter.node.js',
+	stickyNote: 'StickyNote/StickyNote.node.js',
+};
 
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [this.getInputData()];
-	}
-}
-
-class NoOp implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'No Operation, do nothing',
-		name: 'noOp',
-		group: ['organization'],
-		version: 1,
-		description: 'Passes its items on',
-		defaults: { name: 'No Operation' },
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		properties: [],
-	};
-
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return [this.getInputData()];
-	}
+function loadBaseNode(name: string): INodeType | IVersionedNodeType {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const exported = require(`n8n-nodes-base/dist/nodes/${BASE_NODES[name]}`) as Record<string, new () => INodeType>;
+	const [NodeClass] = Object.values(exported).filter((value) => typeof value === 'function');
+	return new NodeClass();
 }
 
 export class PackNodeTypes implements INodeTypes {
-	readonly types = new Map<string, INodeType | IVersionedNodeType>([
-		...loadPackNodes(),
-		['n8n-nodes-base.manualTrigger', new ManualTrigger()],
-		['n8n-nodes-base.noOp', new NoOp()],
-	]);
+	readonly types = new Map<string, INodeType | IVersionedNodeType>(loadPackNodes());
 
 	getByName(nodeType: string): INodeType | IVersionedNodeType {
-		const type = this.types.get(nodeType);
+		let type = this.types.get(nodeType);
+		const baseName = nodeType.startsWith('n8n-nodes-base.') ? nodeType.slice('n8n-nodes-base.'.length) : undefined;
+		if (!type && baseName && BASE_NODES[baseName]) {
+			type = loadBaseNode(baseName);
+			this.types.set(nodeType, type);
+		}
 		if (!type) throw new Error(`Unknown node type ${nodeType}`);
 		return type;
 	}

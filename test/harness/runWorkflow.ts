@@ -152,10 +152,16 @@ export async function runWorkflow(json: WorkflowJson, options: RunOptions): Prom
 	const additionalData = additionalDataFor(options.credentials, hooks);
 	additionalData.executionId = executionId;
 
-	const startNode = json.nodes.find((node) => nodeTypes.getByNameAndVersion(node.type, node.typeVersion).description.inputs.length === 0);
+	const startNode = json.nodes.find((node) => {
+		const { inputs, group } = nodeTypes.getByNameAndVersion(node.type, node.typeVersion).description;
+		return Array.isArray(inputs) && inputs.length === 0 && !group.includes('input') && node.type !== 'n8n-nodes-base.stickyNote';
+	});
 	if (!startNode) throw new Error('The workflow has no start node');
 	const input: INodeExecutionData[] = (options.input ?? [{}]).map((json) => ({ json }));
+	// The trigger's output is pinned to the given items, as when a user pins a trigger's data in the editor:
+	// the nodes after it run for real.
 	const runExecutionData = createRunExecutionData({
+		resultData: { runData: {}, pinData: { [startNode.name]: input } },
 		executionData: {
 			nodeExecutionStack: [{ node: startNode, data: { main: [input] }, source: null }],
 		},

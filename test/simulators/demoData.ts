@@ -45,7 +45,8 @@ export function createDemoSimulators(): DemoSimulators {
 		{ referenceId: 'PPL-REF-1' },
 		{ referenceId: 'PPL-REF-2' },
 		{ referenceId: 'PPL-REF-3', errorCode: 'InvalidZip', errorMessage: 'Recipient ZIP code is not valid' },
-	]);
+		// The import moves on one step per read (Accepted → InProcess → Complete/Error), as if PPL were working.
+	], { stepEveryPolls: 1 });
 	for (const [referenceId, orderState] of [
 		['PPL-ORDER-1', 'Created'],
 		['PPL-ORDER-2', 'PickedUp'],
