@@ -14,6 +14,7 @@ import {
 	resolveBaseUrl,
 	type ProviderEnvironments,
 } from '../nodes/shared/environment';
+import { requestAccessToken } from '../nodes/shared/tokenRequest';
 
 /**
  * Hosts of the Pitney Bowes Shipping APIs. The OAuth token lives at `<host>/oauth/token`, the Fulfillment
@@ -25,15 +26,6 @@ export const PITNEY_BOWES_URLS: ProviderEnvironments = {
 };
 
 const CREDENTIAL_NAME = 'Pitney Bowes Fulfillment API credential';
-
-/** Replaces every occurrence of the given secrets (and of the Basic value built from them) with `***`. */
-function redact(text: string, secrets: string[]): string {
-	let result = text;
-	for (const secret of secrets) {
-		if (secret.length >= 3) result = result.split(secret).join('***');
-	}
-	return result;
-}
 
 /** The first error code and description of any of PB's error body shapes. */
 function providerError(data: unknown): { code?: string; description?: string } {
@@ -53,34 +45,10 @@ function providerError(data: unknown): { code?: string; description?: string } {
 	};
 }
 
-/** A message about a failed token request that never contains the key, the secret or a token. */
-function describeTokenFailure(error: unknown, secrets: string[]): string {
-	const failure = (error ?? {}) as {
-		response?: { status?: number; data?: unknown };
-		cause?: { response?: { status?: number; data?: unknown } };
-		httpCode?: string;
-		statusCode?: number;
-		status?: number;
-		code?: string;
-	};
-	const response = failure.response ?? failure.cause?.response;
-	const httpCode = Number(failure.httpCode);
-	const status =
-		response?.status ?? failure.statusCode ?? failure.status ?? (Number.isInteger(httpCode) ? httpCode : undefined);
-	const { code, description } = providerError(response?.data);
-	const detail = [code, description].filter(Boolean).join(': ');
-	const suffix = detail ? ` (${redact(detail, secrets).slice(0, 200)})` : '';
-	if (status === 401 || status === 403) {
-		return (
-			`${CREDENTIAL_NAME}: Pitney Bowes refused the API Key / API Secret (HTTP ${status})${suffix}. ` +
-			'Check both values and the environment: sandbox keys do not work in production and vice versa'
-		);
-	}
-	if (status) return `${CREDENTIAL_NAME}: the token request failed with HTTP ${status}${suffix}`;
-	if (typeof failure.code === 'string' && /^[A-Z0-9_]+$/.test(failure.code)) {
-		return `${CREDENTIAL_NAME}: the token request failed (${failure.code}). Check the environment or base URL`;
-	}
-	return `${CREDENTIAL_NAME}: the token request failed. Check the environment or base URL`;
+/** PB's own words from a token error body, e.g. "PB-APIM-ERR-1001: Invalid client credentials". */
+function describeTokenError(data: unknown): string {
+	const { code, description } = providerError(data);
+	return [code, description].filter(Boolean).join(': ');
 }
 
 /**
@@ -141,38 +109,18 @@ export class PitneyBowesFulfillmentApi implements ICredentialType {
 		if (!apiKey || !apiSecret) {
 			throw new Error(`${CREDENTIAL_NAME}: the API Key and the API Secret are required`);
 		}
-		const baseUrl = resolveBaseUrl(credentials, PITNEY_BOWES_URLS);
 		const basic = Buffer.from(`${apiKey}:${apiSecret}`).toString('base64');
-		const secrets = [apiSecret, apiKey, basic];
-
-		let response: unknown;
-		try {
-			response = await this.helpers.httpRequest({
-				method: 'POST',
-				url: `${baseUrl}/oauth/token`,
-				headers: {
-					Authorization: `Basic ${basic}`,
-					'Content-Type': 'application/x-www-form-urlencoded',
-					Accept: 'application/json',
-				},
-				body: 'grant_type=client_credentials',
-			});
-		} catch (error) {
-			throw new Error(describeTokenFailure(error, secrets));
-		}
-
-		let data = response;
-		if (typeof data === 'string') {
-			try {
-				data = JSON.parse(data);
-			} catch {
-				data = undefined;
-			}
-		}
-		const accessToken = (data as IDataObject | undefined)?.access_token;
-		if (typeof accessToken !== 'string' || accessToken === '') {
-			throw new Error(`${CREDENTIAL_NAME}: the token answer has no access_token`);
-		}
+		const accessToken = await requestAccessToken(this, {
+			credentialName: CREDENTIAL_NAME,
+			url: `${resolveBaseUrl(credentials, PITNEY_BOWES_URLS)}/oauth/token`,
+			headers: { Authorization: `Basic ${basic}` },
+			body: 'grant_type=client_credentials',
+			secrets: [apiSecret, apiKey, basic],
+			describeErrorBody: describeTokenError,
+			refusalStatuses: [401, 403],
+			refusal: (status) => `Pitney Bowes refused the API Key / API Secret (HTTP ${status})`,
+			refusalHint: 'Check both values and the environment: sandbox keys do not work in production and vice versa',
+		});
 		return { accessToken };
 	}
 

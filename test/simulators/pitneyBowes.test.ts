@@ -652,7 +652,7 @@ describe('PitneyBowesFulfillmentApi credential', () => {
 	it('fails clearly on an answer without access_token and on an unreachable host', async () => {
 		sim.injectFault({ route: PITNEY_BOWES_ROUTES.token, times: 1, fault: { kind: 'status', status: 200, body: {} } });
 		await expect(credentialType.preAuthentication.call(helper, credentials())).rejects.toThrow(
-			'Pitney Bowes Fulfillment API credential: the token answer has no access_token',
+			'Pitney Bowes Fulfillment API credential: the token endpoint answered without an access_token',
 		);
 		const unreachable = credentials();
 		await sim.stop();
@@ -662,7 +662,7 @@ describe('PitneyBowesFulfillmentApi credential', () => {
 		} catch (error) {
 			message = (error as Error).message;
 		}
-		expect(message).toMatch(/^Pitney Bowes Fulfillment API credential: the token request failed/);
+		expect(message).toMatch(/^Pitney Bowes Fulfillment API credential: could not reach the token endpoint .*Check the environment or base URL$/);
 		expect(message).not.toContain(API_SECRET);
 		await sim.start();
 	});

@@ -1,0 +1,110 @@
+import type { IDataObject, IHttpRequestHelper } from 'n8n-workflow';
+
+/**
+ * The token request of a credential with a non-standard OAuth2 client-credentials endpoint, used from the
+ * credential's `preAuthentication`. Failures become plain errors that name the credential and carry nothing
+ * secret: no `cause` (the original error holds the request, and the request holds the secret), and provider text
+ * is cleaned of the secrets and of anything token-shaped.
+ */
+export interface TokenRequest {
+	/** Starts every message, e.g. "PPL CPL API credential". */
+	credentialName: string;
+	url: string;
+	headers: Record<string, string>;
+	/** Form-encoded body. */
+	body: string;
+	/** Values that must never appear in a message. */
+	secrets: string[];
+	/** The provider's own words from an error body (its error shapes), or '' when there are none. */
+	describeErrorBody(body: unknown): string;
+	/** HTTP statuses that mean "these credentials are refused". */
+	refusalStatuses: number[];
+	/** The sentence for a refusal, e.g. "the token endpoint refused the Client ID / Client Secret with HTTP 400". */
+	refusal(status: number): string;
+	/** What the user should check after a refusal. */
+	refusalHint: string;
+	/** The sentence for HTTP 429, when the provider limits token requests. */
+	rateLimited?: string;
+}
+
+/** Cuts a provider text down to something safe to show: no secret, no token, one short line. */
+export function safeProviderText(value: unknown, secrets: readonly string[]): string {
+	if (typeof value !== 'string' || value.trim() === '') return '';
+	let text = value.replace(/\s+/g, ' ').trim();
+	for (const secret of secrets) {
+		if (secret.length >= 3) text = text.split(secret).join('***');
+	}
+	// A JWT or a similar three-part opaque token is dropped as well.
+	text = text.replace(/[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, '***');
+	return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function parseMaybeJson(body: unknown): unknown {
+	if (typeof body !== 'string') return body;
+	try {
+		return JSON.parse(body);
+	} catch {
+		return undefined;
+	}
+}
+
+interface Answer {
+	statusCode: number;
+	body: unknown;
+}
+
+/** Sends the token request; returns the answer, or a network failure's code. */
+async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise<Answer | { networkCode?: string }> {
+	try {
+		const response = (await helpers.helpers.httpRequest({
+			method: 'POST',
+			url: request.url,
+			headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...request.headers },
+			body: request.body,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+		})) as { statusCode?: number; body?: unknown };
+		return { statusCode: Number(response.statusCode ?? 200), body: response.body };
+	} catch (error) {
+		// Some helpers throw on HTTP errors anyway: read only the status and the body, never the request.
+		const failure = error as {
+			response?: { status?: number; data?: unknown };
+			cause?: { response?: { status?: number; data?: unknown }; code?: string };
+			statusCode?: number;
+			httpCode?: string | number;
+			code?: string;
+		};
+		const response = failure.response ?? failure.cause?.response;
+		const status = Number(response?.status ?? failure.statusCode ?? failure.httpCode);
+		if (Number.isFinite(status) && status > 0) return { statusCode: status, body: response?.data };
+		const code = failure.code ?? failure.cause?.code;
+		return { networkCode: typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : undefined };
+	}
+}
+
+/** Requests an access token and returns it; throws an `Error` with a message a user can act on. */
+export async function requestAccessToken(helpers: IHttpRequestHelper, request: TokenRequest): Promise<string> {
+	const answer = await send(helpers, request);
+	const name = request.credentialName;
+	if (!('statusCode' in answer)) {
+		const code = answer.networkCode ? ` (${answer.networkCode})` : '';
+		throw new Error(
+			`${name}: could not reach the token endpoint ${request.url.replace(/\/\/[^/@]*@/, '//')}${code}. Check the environment or base URL`,
+		);
+	}
+	const { statusCode, body } = answer;
+	if (statusCode < 200 || statusCode >= 300) {
+		const said = safeProviderText(request.describeErrorBody(parseMaybeJson(body)), request.secrets);
+		const suffix = said ? ` (${said})` : '';
+		if (request.refusalStatuses.includes(statusCode)) {
+			throw new Error(`${name}: ${request.refusal(statusCode)}${suffix}. ${request.refusalHint}`);
+		}
+		if (statusCode === 429 && request.rateLimited) throw new Error(`${name}: ${request.rateLimited}${suffix}`);
+		throw new Error(`${name}: the token endpoint answered HTTP ${statusCode}${suffix}`);
+	}
+	const accessToken = (parseMaybeJson(body) as IDataObject | undefined)?.access_token;
+	if (typeof accessToken !== 'string' || accessToken === '') {
+		throw new Error(`${name}: the token endpoint answered without an access_token`);
+	}
+	return accessToken;
+}
