@@ -91,6 +91,8 @@ export interface ClientSettings {
 	timeoutMs: number;
 	/** Values that must never appear in a message (the credential's secrets). */
 	secrets: string[];
+	/** Reads those values again, after a token refresh put a new token into the credential. */
+	reloadSecrets?: () => Promise<string[]>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -188,6 +190,7 @@ type Attempt = { kind: 'response'; response: ProviderResponse } | { kind: 'resen
 
 export class ProviderClient {
 	private readonly retry: RetryPolicy;
+	private secrets: string[];
 	private pauseUntil = 0;
 	private nextStart = 0;
 	/** Bumped after every token refresh: a 401 to a request sent before the bump is stale, just resend. */
@@ -209,6 +212,12 @@ export class ProviderClient {
 		},
 	) {
 		this.retry = settings.retry;
+		this.secrets = [...settings.secrets];
+	}
+
+	/** The values currently kept out of messages (the credential's secrets and its current token). */
+	get secretValues(): readonly string[] {
+		return this.secrets;
 	}
 
 	/** Sends a request and returns its 2xx answer; throws `ProviderError` when it fails for good. */
@@ -277,7 +286,7 @@ export class ProviderClient {
 
 	/** Removes secrets from a text that may reach a user (messages, descriptions). */
 	redact(text: string): string {
-		return redactSecrets(text, this.settings.secrets);
+		return redactSecrets(text, this.secrets);
 	}
 
 	/** Builds the error for an answer the provider parser found unusable (e.g. HTML with status 200). */
@@ -334,6 +343,8 @@ export class ProviderClient {
 				const sent = await this.send(request, true);
 				if (!('response' in sent)) throw sent.error;
 				const { response } = sent;
+				// The credential now holds a new token: keep it out of messages too.
+				if (this.settings.reloadSecrets) this.secrets = [...this.secrets, ...(await this.settings.reloadSecrets())];
 				if (this.isTokenExpired(response)) {
 					const described = this.describe(response);
 					throw new ProviderError(

@@ -99,13 +99,15 @@ export async function collectOutcomes<Query>(
 		retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
 		timeoutMs: options.timeoutMs,
 		secrets,
+		reloadSecrets: async () =>
+			secretsOf(await context.getCredentials(operation.profile.credentialType), operation.secretFields),
 	});
 	const api: ProviderApi = { client, credentials, context, options };
 	const continueOnFail = context.continueOnFail();
 	const outcomes: Array<ItemOutcome | undefined> = new Array(items.length);
 
 	const fail = (itemIndex: number, orderId: string | null, error: unknown): NodeItemError => {
-		const nodeError = toNodeError(node, error, itemIndex, secrets);
+		const nodeError = toNodeError(node, error, itemIndex, client.secretValues);
 		outcomes[itemIndex] = { itemIndex, orderId, error: nodeError };
 		return nodeError;
 	};

@@ -62,3 +62,30 @@ test('a 429 with Retry-After pauses every request of the client, not only the on
 	expect(sentAt[2] - sentAt[0]).toBeGreaterThanOrEqual(990);
 	expect(client.counters).toMatchObject({ requests: 3, retries: 1, rateLimited: 1 });
 });
+
+test('after a token refresh, the new token is kept out of messages too', async () => {
+	const NEW_TOKEN = 'NEWTOKEN-7f3a9c1e';
+	let call = 0;
+	const context: RequestContext = {
+		helpers: {
+			httpRequestWithAuthentication: async () => {
+				call++;
+				// 1: the cached token is refused; 2: n8n refreshed it and the resend fails with an echo of it.
+				if (call === 1) return { statusCode: 401, headers: {}, body: '{}' };
+				return { statusCode: 400, headers: {}, body: JSON.stringify({ message: `bad request for ${NEW_TOKEN}` }) };
+			},
+		},
+	};
+	const client = new ProviderClient(
+		context,
+		{
+			...profile(undefined),
+			tokenExpiredStatusCodes: [401],
+			describeError: (response) => ({ message: String((response.json as { message: string }).message) }),
+		},
+		{ ...settings, secrets: ['SECRET-original'], reloadSecrets: async () => ['SECRET-original', NEW_TOKEN] },
+	);
+	const error = await client.request({ method: 'GET', url: 'http://x/' }).catch((e: Error) => e);
+	expect((error as Error).message).toBe('Test: bad request for [redacted]');
+	expect(client.secretValues).toContain(NEW_TOKEN);
+});
