@@ -143,11 +143,11 @@ export interface PitneyBowesStatusQuery {
 }
 
 /** The Fulfillment APIs' base; a bad custom Base URL fails with resolveBaseUrl's message, before any request. */
-function fulfillmentBaseUrl(credentials: ICredentialDataDecryptedObject): string {
+export function fulfillmentBaseUrl(credentials: ICredentialDataDecryptedObject): string {
 	return `${resolveBaseUrl(credentials, PITNEY_BOWES_URLS)}/shippingservices/fulfillment`;
 }
 
-function clientIdOf(credentials: ICredentialDataDecryptedObject): string {
+export function clientIdOf(credentials: ICredentialDataDecryptedObject): string {
 	const clientId = String(credentials.clientId ?? '').trim();
 	if (!clientId) {
 		throw new ProviderError(`The "${CREDENTIAL_NAME}" credential has no Client ID`, {
@@ -179,33 +179,39 @@ export async function fetchPitneyBowesOrderStatus(
 		throw client.invalidResponse(response, 'expected a JSON object with the order status');
 	}
 	const order = body as IDataObject;
-	const status = typeof order.status === 'string' || typeof order.status === 'number' ? order.status : null;
-	if (status === null && typeof order.isOnHold !== 'boolean') {
+	if (readStatusValue(order) === null && typeof order.isOnHold !== 'boolean') {
 		throw client.invalidResponse(response, 'the answer has neither "status" nor "isOnHold"');
 	}
+	return [parsePitneyBowesOrderStatus(query.orderId, order)];
+}
+
+function readStatusValue(order: IDataObject): string | number | null {
+	return typeof order.status === 'string' || typeof order.status === 'number' ? order.status : null;
+}
+
+/** One order's status answer (Get Order Status, or a row of the status search) as a status to map. */
+export function parsePitneyBowesOrderStatus(orderId: string, order: IDataObject): ParsedOrderStatus {
 	const holdReasons = Array.isArray(order.holdReason)
 		? order.holdReason.filter((reason): reason is string => typeof reason === 'string')
 		: undefined;
-	return [
-		{
-			orderId: query.orderId,
-			statusRaw: status,
-			providerTable: PITNEY_BOWES_ORDER_STATUSES,
-			// PB's own hold flag outranks the status value (status-model.md §2 step 3).
-			override: order.isOnHold === true ? 'on_hold' : undefined,
-			details: {
-				clientOrderId: textOrUndefined(order.clientOrderId),
-				customerOrderId: textOrUndefined(order.customerOrderId),
-				isOnHold: typeof order.isOnHold === 'boolean' ? order.isOnHold : undefined,
-				holdReasons,
-				createDate: textOrUndefined(order.createDate),
-				pbCreateDate: textOrUndefined(order.pbCreateDate),
-				updateDate: textOrUndefined(order.updateDate),
-				pbUpdateDate: textOrUndefined(order.pbUpdateDate),
-			},
-			raw: body,
+	return {
+		orderId,
+		statusRaw: readStatusValue(order),
+		providerTable: PITNEY_BOWES_ORDER_STATUSES,
+		// PB's own hold flag outranks the status value (status-model.md §2 step 3).
+		override: order.isOnHold === true ? 'on_hold' : undefined,
+		details: {
+			clientOrderId: textOrUndefined(order.clientOrderId),
+			customerOrderId: textOrUndefined(order.customerOrderId),
+			isOnHold: typeof order.isOnHold === 'boolean' ? order.isOnHold : undefined,
+			holdReasons,
+			createDate: textOrUndefined(order.createDate),
+			pbCreateDate: textOrUndefined(order.pbCreateDate),
+			updateDate: textOrUndefined(order.updateDate),
+			pbUpdateDate: textOrUndefined(order.pbUpdateDate),
 		},
-	];
+		raw: order,
+	};
 }
 
 export const PITNEY_BOWES_GET_STATUS: StatusOperation<PitneyBowesStatusQuery> = {

@@ -309,12 +309,18 @@ async function findOrders(api: ProviderApi, lookUpBy: PplLookUpBy, ids: string[]
 }
 
 function orderStatus(query: PplOrderQuery, order: PplOrder): ParsedOrderStatus {
+	const parsed = parsePplOrder(query.orderId, order);
+	parsed.details = { lookedUpBy: query.lookUpBy, ...parsed.details };
+	return parsed;
+}
+
+/** One `GET /order` row as a status to map, named `orderId`. */
+export function parsePplOrder(orderId: string, order: PplOrder): ParsedOrderStatus {
 	return {
-		orderId: query.orderId,
+		orderId,
 		statusRaw: typeof order.orderState === 'string' ? order.orderState : null,
 		providerTable: PPL_ORDER_STATES,
 		details: {
-			lookedUpBy: query.lookUpBy,
 			orderNumber: order.orderNumber,
 			referenceId: order.referenceId,
 			customerReference: order.customerReference ?? undefined,

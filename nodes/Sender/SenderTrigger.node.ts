@@ -12,14 +12,12 @@ import {
 
 import { commonOptionsFrom, optionsCollection, type CommonOptions } from '../shared/commonOptions';
 import { mapStatus } from '../shared/mapStatus';
-import { ProviderClient, ProviderError } from '../shared/providerClient';
-import { DEFAULT_RETRY_POLICY } from '../shared/retryPolicy';
+import { createProviderClient, ProviderError } from '../shared/providerClient';
 import type { ParsedOrderStatus } from '../shared/runStatusCheck';
 import { buildStatusItem } from '../shared/statusItem';
 import {
 	fetchSenderOrder,
 	readOrderReference,
-	SENDER_CREDENTIAL_TYPE,
 	SENDER_PROFILE,
 	SENDER_PROVIDER,
 	SENDER_SECRET_FIELDS,
@@ -162,15 +160,7 @@ export class SenderTrigger implements INodeType {
 		const verify = this.getNodeParameter('verifyByRefetch', true) !== false;
 		let parsed: ParsedOrderStatus;
 		if (verify) {
-			const credentials = await this.getCredentials(SENDER_CREDENTIAL_TYPE);
-			const secrets = SENDER_SECRET_FIELDS.map((field) => credentials[field]).filter(
-				(value): value is string => typeof value === 'string' && value !== '',
-			);
-			const client = new ProviderClient(this, SENDER_PROFILE, {
-				retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
-				timeoutMs: options.timeoutMs,
-				secrets,
-			});
+			const { client, credentials } = await createProviderClient(this, SENDER_PROFILE, SENDER_SECRET_FIELDS, options);
 			try {
 				parsed = await fetchSenderOrder(client, credentials, reference, this.helpers);
 			} catch (error) {

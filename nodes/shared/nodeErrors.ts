@@ -5,11 +5,14 @@ import { ProviderError, redactSecrets } from './providerClient';
 
 export type NodeItemError = NodeApiError | NodeOperationError;
 
-/** Turns any failure of one item into the n8n error that names the item; nothing secret survives. */
+/**
+ * Turns a failure into the n8n error that names the item (when there is one: a trigger's poll has none);
+ * nothing secret survives.
+ */
 export function toNodeError(
 	node: INode,
 	error: unknown,
-	itemIndex: number,
+	itemIndex: number | undefined,
 	secrets: readonly string[],
 ): NodeItemError {
 	if (error instanceof ProviderError) {
@@ -31,7 +34,7 @@ export function toNodeError(
 		});
 	}
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		error.context.itemIndex = itemIndex;
+		if (itemIndex !== undefined) error.context.itemIndex = itemIndex;
 		error.message = redactSecrets(error.message, secrets);
 		if (error.description) error.description = redactSecrets(error.description, secrets);
 		return error;

@@ -1,6 +1,7 @@
 import {
 	sleep,
 	type IAdditionalCredentialOptions,
+	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type IHttpRequestMethods,
 	type IHttpRequestOptions,
@@ -475,4 +476,35 @@ export class ProviderClient {
 			{ description: code ? `Network error code ${code}` : this.redact(original), authentication },
 		);
 	}
+}
+
+/** A context that can also read the node's credential (execute, poll and webhook contexts can). */
+export interface CredentialContext extends RequestContext {
+	getCredentials(type: string): Promise<ICredentialDataDecryptedObject>;
+}
+
+function secretsOf(credentials: ICredentialDataDecryptedObject, fields: readonly string[]): string[] {
+	return fields
+		.map((field) => credentials[field])
+		.filter((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+/**
+ * Reads the node's credential once and builds its client: the given retry and timeout settings, and the
+ * credential's secret fields (the token cache included) kept out of every message, re-read after a refresh.
+ */
+export async function createProviderClient(
+	context: CredentialContext,
+	profile: ProviderProfile,
+	secretFields: readonly string[],
+	options: { maxRetries: number; timeoutMs: number },
+): Promise<{ client: ProviderClient; credentials: ICredentialDataDecryptedObject }> {
+	const credentials = await context.getCredentials(profile.credentialType);
+	const client = new ProviderClient(context, profile, {
+		retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
+		timeoutMs: options.timeoutMs,
+		secrets: secretsOf(credentials, secretFields),
+		reloadSecrets: async () => secretsOf(await context.getCredentials(profile.credentialType), secretFields),
+	});
+	return { client, credentials };
 }

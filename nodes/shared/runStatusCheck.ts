@@ -11,8 +11,7 @@ import { chunk, forEachWithConcurrency } from './concurrency';
 import { MAX_IDENTIFIER_LENGTH } from './identifier';
 import { mapStatus } from './mapStatus';
 import { errorSummary, toNodeError, type NodeItemError } from './nodeErrors';
-import { ProviderClient, type ProviderProfile } from './providerClient';
-import { DEFAULT_RETRY_POLICY } from './retryPolicy';
+import { createProviderClient, type ProviderClient, type ProviderProfile } from './providerClient';
 import { buildStatusItem, type StatusItem } from './statusItem';
 import { StatusMemory } from './statusMemory';
 import { OutputLayout, readRoutingSettings } from './statusRouting';
@@ -68,12 +67,6 @@ export type ItemOutcome =
 	| { itemIndex: number; orderId: string | null; statuses: StatusItem[]; binaries: Array<IBinaryKeyData | undefined> }
 	| { itemIndex: number; orderId: string | null; error: NodeItemError };
 
-function secretsOf(credentials: ICredentialDataDecryptedObject, fields: string[]): string[] {
-	return fields
-		.map((field) => credentials[field])
-		.filter((value): value is string => typeof value === 'string' && value.length > 0);
-}
-
 function quotedInput(value: unknown): string | null {
 	if (typeof value === 'string') return value.trim().slice(0, MAX_IDENTIFIER_LENGTH);
 	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -93,15 +86,7 @@ export async function collectOutcomes<Query>(
 	if (items.length === 0) return [];
 	const node = context.getNode();
 	const options = readCommonOptions(context);
-	const credentials = await context.getCredentials(operation.profile.credentialType);
-	const secrets = secretsOf(credentials, operation.secretFields);
-	const client = new ProviderClient(context, operation.profile, {
-		retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
-		timeoutMs: options.timeoutMs,
-		secrets,
-		reloadSecrets: async () =>
-			secretsOf(await context.getCredentials(operation.profile.credentialType), operation.secretFields),
-	});
+	const { client, credentials } = await createProviderClient(context, operation.profile, operation.secretFields, options);
 	const api: ProviderApi = { client, credentials, context, options };
 	const continueOnFail = context.continueOnFail();
 	const outcomes: Array<ItemOutcome | undefined> = new Array(items.length);

@@ -10,15 +10,33 @@ export const MAX_OPEN_ORDERS = 10_000;
  */
 export const MAX_FINISHED_ORDERS = 1_000;
 
+export interface MemoryLimits {
+	open: number;
+	finished: number;
+}
+
 interface MemoryState {
 	/** `provider:orderId` → last status; insertion order is age (a change moves the entry to the end). */
 	open: Record<string, string>;
 	finished: Record<string, string>;
+	/**
+	 * `provider:orderId` → the provider's own update time (epoch ms) of the remembered status. Only callers that
+	 * know it (the polling triggers) fill it, so an older answer cannot overwrite a newer status.
+	 */
+	updatedAt?: Record<string, number>;
+	/** The newest update time of an order forgotten to make room: an unknown order not updated since was seen. */
+	forgottenUpTo?: number;
 }
+
+type ListName = 'open' | 'finished';
 
 export interface StatusChange {
 	previousStatus: NormalisedStatus | null;
 	changed: boolean;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -27,10 +45,12 @@ export interface StatusChange {
  */
 export class StatusMemory {
 	private readonly state: MemoryState;
+	/** Entries per list, counted once: trimming must not enumerate 10,000 keys for every order recorded. */
+	private readonly counts: Record<ListName, number>;
 
 	constructor(
 		staticData: IDataObject,
-		private readonly limits = { open: MAX_OPEN_ORDERS, finished: MAX_FINISHED_ORDERS },
+		private readonly limits: MemoryLimits = { open: MAX_OPEN_ORDERS, finished: MAX_FINISHED_ORDERS },
 		field = 'orderStatus',
 	) {
 		const stored = staticData[field] as Partial<MemoryState> | undefined;
@@ -39,6 +59,11 @@ export class StatusMemory {
 		}
 		// Mutated in place: n8n notices changes to the static data object it handed out.
 		this.state = staticData[field] as unknown as MemoryState;
+		if (this.state.updatedAt !== undefined && !isRecord(this.state.updatedAt)) delete this.state.updatedAt;
+		if (this.state.forgottenUpTo !== undefined && !Number.isFinite(this.state.forgottenUpTo)) {
+			delete this.state.forgottenUpTo;
+		}
+		this.counts = { open: Object.keys(this.state.open).length, finished: Object.keys(this.state.finished).length };
 	}
 
 	static key(provider: string, orderId: string): string {
@@ -50,28 +75,69 @@ export class StatusMemory {
 		return isNormalisedStatus(value) ? value : null;
 	}
 
-	/** Records a status and says whether it differs from the last one seen (a first sighting is a change). */
-	record(key: string, status: NormalisedStatus): StatusChange {
+	/** The provider's update time of the remembered status, when it was recorded with one. */
+	updatedAtOf(key: string): number | undefined {
+		const value = this.state.updatedAt?.[key];
+		return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+	}
+
+	/** The newest update time among orders forgotten for room (undefined while nothing with a time was dropped). */
+	get forgottenUpTo(): number | undefined {
+		return this.state.forgottenUpTo;
+	}
+
+	/**
+	 * Records a status and says whether it differs from the last one seen (a first sighting is a change).
+	 * `updatedAt` is the provider's update time of this status, when it says one.
+	 */
+	record(key: string, status: NormalisedStatus, updatedAt?: number): StatusChange {
 		const previousStatus = this.previous(key);
 		const changed = previousStatus !== status;
-		delete this.state.open[key];
-		delete this.state.finished[key];
-		if (isFinalStatus(status)) {
-			this.state.finished[key] = status;
-			this.trim(this.state.finished, this.limits.finished);
-		} else {
-			this.state.open[key] = status;
-			this.trim(this.state.open, this.limits.open);
+		this.remove('open', key);
+		this.remove('finished', key);
+		if (updatedAt !== undefined && Number.isFinite(updatedAt)) {
+			(this.state.updatedAt ??= {})[key] = updatedAt;
+		} else if (this.state.updatedAt) {
+			delete this.state.updatedAt[key];
 		}
+		const list: ListName = isFinalStatus(status) ? 'finished' : 'open';
+		this.state[list][key] = status;
+		this.counts[list]++;
+		this.trim(list);
 		return { previousStatus, changed };
 	}
 
 	get size(): { open: number; finished: number } {
-		return { open: Object.keys(this.state.open).length, finished: Object.keys(this.state.finished).length };
+		return { ...this.counts };
 	}
 
-	private trim(entries: Record<string, string>, limit: number): void {
-		const keys = Object.keys(entries);
-		for (let i = 0; i < keys.length - limit; i++) delete entries[keys[i]];
+	private remove(list: ListName, key: string): void {
+		if (Object.prototype.hasOwnProperty.call(this.state[list], key)) {
+			delete this.state[list][key];
+			this.counts[list]--;
+		}
+	}
+
+	private trim(list: ListName): void {
+		const entries = this.state[list];
+		const limit = this.limits[list];
+		if (this.counts[list] <= limit) return;
+		// Keys come out in insertion order: the oldest first.
+		for (const key in entries) {
+			if (this.counts[list] <= limit) break;
+			this.forget(key);
+			delete entries[key];
+			this.counts[list]--;
+		}
+	}
+
+	/** Drops an entry's update time, remembering how recent the forgotten orders were. */
+	private forget(key: string): void {
+		const updatedAt = this.state.updatedAt?.[key];
+		if (updatedAt === undefined) return;
+		delete this.state.updatedAt![key];
+		if (Number.isFinite(updatedAt)) {
+			this.state.forgottenUpTo = Math.max(this.state.forgottenUpTo ?? updatedAt, updatedAt);
+		}
 	}
 }
