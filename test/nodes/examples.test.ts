@@ -10,6 +10,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { CredentialStore, loadWorkflow, runWorkflow, type RunResult, type WorkflowJson } from '../harness/runWorkflow';
 import { loadCredentialTypes, PACKAGE_NAME, PackNodeTypes } from '../harness/packTypes';
+import { PollSession } from '../harness/runPoll';
 import { runWebhook } from '../harness/runWebhook';
 import { createDemoSimulators, DEMO_CREDENTIALS, DEMO_PPL_BATCH_ID, type DemoSimulators } from '../simulators/demoData';
 
@@ -139,4 +140,24 @@ test('Sender callback: the trigger verifies the order with the API, then the If 
 		request: { body: sims.sender.render('SND-DEMO-2'), query: { secret: 'wrong' } },
 	});
 	expect([forged.answer?.status, forged.items]).toEqual([401, []]);
+});
+
+test('Altcraft trigger flow: the first poll records, then only chosen transitions start the workflow', async () => {
+	const workflow = example('altcraft-trigger-flow.json');
+	const session = new PollSession(workflow, { credentials: store });
+	expect((await session.poll()).items).toBeNull();
+
+	sims.altcraft.setStatus('SHOP-1001', 'delivered'); // accepted → delivered: chosen
+	sims.altcraft.setStatus('SHOP-1002', 'new'); // processing → accepted: not chosen, remembered
+	sims.altcraft.setStatus('SHOP-1004', 'part_refunded'); // cancelled → returned: chosen
+	const poll = await session.poll();
+	expect(poll.json.map((item) => [item.orderId, item.previousStatus, item.status])).toEqual([
+		['SHOP-1001', 'accepted', 'delivered'],
+		['SHOP-1004', 'cancelled', 'returned'],
+	]);
+
+	const flow = await runWorkflow(workflow, { credentials: store, input: poll.json });
+	expect(orderIds(flow, 'Delivered: ask for a review')).toEqual(['SHOP-1001']);
+	expect(orderIds(flow, 'Cancelled or returned: refund')).toEqual(['SHOP-1004']);
+	expect((await session.poll()).items).toBeNull();
 });
