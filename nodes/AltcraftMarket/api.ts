@@ -72,14 +72,15 @@ export async function callAltcraft(
 	}
 	if (Number(error) !== 0) {
 		const described = describeAltcraftError(response);
-		throw new ProviderError(client.redact(`Altcraft: ${described.message}`), {
+		const refused = Number(error) === 401 || Number(error) === 403;
+		const failure = new ProviderError(client.redact(`Altcraft: ${described.message}`), {
 			httpCode: String(response.statusCode),
 			providerCode: String(error),
-			description:
-				Number(error) === 401 || Number(error) === 403
-					? 'Check the API token of the "Altcraft API" credential and that its role allows Market access'
-					: undefined,
+			description: refused
+				? 'Check the API token of the "Altcraft API" credential and that its role allows Market access'
+				: undefined,
 		});
+		throw refused ? client.rejectCredential(failure) : failure;
 	}
 	return envelope as AltcraftEnvelope;
 }

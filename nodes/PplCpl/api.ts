@@ -179,7 +179,7 @@ export async function fetchPplBatchStatus(api: ProviderApi, query: PplBatchQuery
 		const referenceId = text(item.referenceId);
 		return {
 			orderId: referenceId || query.batchId,
-			statusRaw: typeof item.importState === 'string' ? item.importState : null,
+			statusRaw: typeof item.importState === 'string' || typeof item.importState === 'number' ? item.importState : null,
 			providerTable: PPL_IMPORT_STATES,
 			details: {
 				batchId: query.batchId,
@@ -318,7 +318,7 @@ function orderStatus(query: PplOrderQuery, order: PplOrder): ParsedOrderStatus {
 export function parsePplOrder(orderId: string, order: PplOrder): ParsedOrderStatus {
 	return {
 		orderId,
-		statusRaw: typeof order.orderState === 'string' ? order.orderState : null,
+		statusRaw: typeof order.orderState === 'string' || typeof order.orderState === 'number' ? order.orderState : null,
 		providerTable: PPL_ORDER_STATES,
 		details: {
 			orderNumber: order.orderNumber,

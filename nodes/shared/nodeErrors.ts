@@ -20,12 +20,16 @@ export function toNodeError(
 		const response: JsonObject = { message: error.message };
 		if (httpCode) response.httpCode = httpCode;
 		if (providerCode) response.providerCode = providerCode;
-		return new NodeApiError(node, response, {
+		const nodeError = new NodeApiError(node, response, {
 			message: error.message,
 			description,
 			httpCode,
 			itemIndex,
 		});
+		// NodeApiError replaces any message that mentions a network error name (ECONNRESET, ETIMEDOUT, ...) with a
+		// generic "connection" text; an order id or a credential's message may contain one. Ours is already clear.
+		nodeError.message = error.message;
+		return nodeError;
 	}
 	if (error instanceof InvalidIdentifierError) {
 		return new NodeOperationError(node, error.message, {

@@ -162,6 +162,20 @@ function responseOfError(error: unknown): FullResponse | undefined {
 	return undefined;
 }
 
+/**
+ * The failure's own message. n8n wraps what a credential's preAuthentication throws in a NodeApiError, which
+ * replaces a message mentioning a common network code (ECONNRESET, ETIMEDOUT, ...) with a generic text and keeps
+ * the original error as `cause`.
+ */
+function originalMessage(error: unknown): string {
+	const cause = (error as { cause?: unknown })?.cause;
+	if (cause instanceof Error && cause.message) return cause.message;
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** Network codes of a request that got no answer in time. */
+const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+
 function networkCodeOf(error: unknown): string | undefined {
 	for (const candidate of [(error as { cause?: unknown })?.cause, error]) {
 		const code = (candidate as { code?: unknown })?.code;
@@ -200,6 +214,10 @@ export class ProviderClient {
 	private firstAnswered = false;
 	private refreshes = 0;
 	private authFailure?: ProviderError;
+	/** Set when a request timed out on every attempt while nothing else answered: the provider hangs. */
+	private unreachable?: ProviderError;
+	/** When the provider last answered anything (any HTTP status). */
+	private lastAnswerAt = 0;
 	/** Requests sent, retries made and rate-limit answers seen, for diagnostics and tests. */
 	readonly counters = { requests: 0, retries: 0, rateLimited: 0, tokenRefreshes: 0 };
 
@@ -224,8 +242,11 @@ export class ProviderClient {
 	/** Sends a request and returns its 2xx answer; throws `ProviderError` when it fails for good. */
 	async request(request: ProviderRequest): Promise<ProviderResponse> {
 		let retries = 0;
+		let timeouts = 0;
+		const chainStart = Date.now();
 		for (;;) {
 			if (this.authFailure) throw this.authFailure;
+			if (this.unreachable) throw this.unreachable;
 			await this.waitForTurn();
 			const generation = this.tokenGeneration;
 			const sent = await this.send(request, false);
@@ -237,9 +258,11 @@ export class ProviderClient {
 			let response: ProviderResponse;
 			if ('response' in sent) {
 				response = sent.response;
+				this.lastAnswerAt = Date.now();
 			} else {
 				const { error } = sent;
 				const code = networkCodeOf(error);
+				if (code !== undefined && TIMEOUT_CODES.has(code)) timeouts++;
 				if (isRetryableNetworkCode(code) && retries < this.retry.maxRetries) {
 					retries++;
 					this.counters.retries++;
@@ -249,6 +272,14 @@ export class ProviderClient {
 				const failure = this.networkError(error, code, retries);
 				// A credential that cannot get a token fails every later request too: stop asking.
 				if (failure.details.authentication) this.authFailure = failure;
+				// Every attempt timed out and nothing answered meanwhile: the provider hangs. The other orders would
+				// each wait as long again, so they fail at once (the execution stays within one request's bound).
+				if (timeouts === retries + 1 && this.lastAnswerAt < chainStart) {
+					this.unreachable = new ProviderError(
+						`Could not reach ${this.profile.name}: it stopped answering (a request timed out ${timeouts} ${timeouts === 1 ? 'time' : 'times'} in a row), so this order was not asked for`,
+						{ description: `Network error code ${code}` },
+					);
+				}
 				throw failure;
 			}
 
@@ -283,6 +314,16 @@ export class ProviderClient {
 			}
 			throw this.httpError(response, retries);
 		}
+	}
+
+	/**
+	 * For refusals a provider reports inside a successful answer (e.g. Altcraft's `error: 403` with HTTP 200):
+	 * the credential will be refused for every other item too, so the run stops sending it.
+	 */
+	rejectCredential(error: ProviderError): ProviderError {
+		error.details.authentication = true;
+		this.authFailure = error;
+		return error;
 	}
 
 	/** Removes secrets from a text that may reach a user (messages, descriptions). */
@@ -463,7 +504,7 @@ export class ProviderClient {
 		if (error instanceof ProviderError) return error;
 		const reason = (code && NETWORK_MESSAGES[code]) ?? 'the request failed';
 		const retried = retries > 0 ? ` (after ${retries} ${retries === 1 ? 'retry' : 'retries'})` : '';
-		const original = (error as Error)?.message ?? String(error);
+		const original = originalMessage(error);
 		const authentication = /credential/i.test(original) && !code;
 		return new ProviderError(
 			this.redact(

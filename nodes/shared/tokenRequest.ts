@@ -53,6 +53,9 @@ interface Answer {
 	body: unknown;
 }
 
+/** How long a token request may take before it counts as failed (the node's Timeout option cannot reach here). */
+export const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
+
 /** Sends the token request; returns the answer, or a network failure's code. */
 async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise<Answer | { networkCode?: string }> {
 	try {
@@ -63,6 +66,8 @@ async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise
 			body: request.body,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
+			// A hanging token endpoint must not hold the execution (n8n's axios default is 5 minutes).
+			timeout: TOKEN_REQUEST_TIMEOUT_MS,
 		})) as { statusCode?: number; body?: unknown };
 		return { statusCode: Number(response.statusCode ?? 200), body: response.body };
 	} catch (error) {

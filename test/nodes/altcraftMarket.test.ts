@@ -156,6 +156,21 @@ describe('errors', () => {
 		expect(sim.stats.requests).toBe(1);
 	});
 
+	test('with "continue", a refused token fails every item after ONE request instead of one per item', async () => {
+		store.add({
+			id: 'altcraft-1',
+			name: 'Altcraft test account',
+			type: 'altcraftApi',
+			data: { baseUrl: sim.url, apiToken: 'SECRET-wrong-token-000' },
+		});
+		const workflow = withNodeSettings(WORKFLOW, NODE, { onError: 'continueRegularOutput' });
+		const items = json(await run(['A1', 'A2', 'A3', 'A4', 'A5'], workflow));
+		expect(items.map((item) => (item.error as { message: string }).message)).toEqual(
+			Array(5).fill('Altcraft: No access: invalid token (error 403)'),
+		);
+		expect(sim.stats.requests).toBe(1);
+	});
+
 	test('HTTP errors without an envelope are reported with their status', async () => {
 		sim.injectFault({ fault: { kind: 'status', status: 404, body: '<html>gone</html>' } });
 		const result = await run(['A1']);
