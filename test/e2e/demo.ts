@@ -12,9 +12,7 @@ import type { INodeParameters } from 'n8n-workflow';
 import { configuredOutputs } from '../../nodes/shared/statusRouting';
 import { ensureN8n, readSpec } from './install';
 import { freePort, n8nEnv, parseRawOutput, runN8n, stopAll } from './n8n';
-import { buildAndPack, importDemo, installPack, SimulatorWorld, type ExampleFile } from './stack';
-
-const PACKAGE_NAME = 'n8n-nodes-order-status';
+import { buildAndPack, importDemo, installPack, PACKAGE_NAME, SimulatorWorld, type ExampleFile } from './stack';
 
 type Json = Record<string, unknown>;
 

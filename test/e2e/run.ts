@@ -228,7 +228,8 @@ async function runWorkflows(
 		const execution = await runN8n(install, { ...env, N8N_LOG_LEVEL: 'info' }, ['execute', `--id=${example.id}`, '--rawOutput']);
 		result.workflowsRun++;
 		const group = `workflow ${example.file}`;
-		if (!checks.check(group, 'n8n execute exited 0', execution.code === 0, `${execution.stderr}\n${execution.stdout}`.trim().slice(-1500))) continue;
+		const exitDetail = `exit ${execution.code}; stderr: ${execution.stderr.trim().slice(-1200) || '(empty)'}; stdout ends: ${execution.stdout.trim().slice(-300)}`;
+		if (!checks.check(group, 'n8n execute exited 0', execution.code === 0, exitDetail)) continue;
 		let parsed: Json;
 		try {
 			parsed = parseRawOutput(execution.stdout) as Json;

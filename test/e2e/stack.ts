@@ -11,10 +11,24 @@ import path from 'node:path';
 import { createDemoSimulators, type DemoSimulators } from '../simulators/demoData';
 import { demoCredentials } from './credentials';
 import { cleanEnv, type N8nInstall } from './install';
-import { runN8n, type CommandResult } from './n8n';
+import { RestClient, runN8n, type CommandResult } from './n8n';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const EXAMPLES = path.join(ROOT, 'examples');
+export const PACKAGE_NAME = 'n8n-nodes-order-status';
+
+/** The owner account `npm start` and the browser check create (loopback-only demo instances). */
+export const DEMO_OWNER = {
+	email: 'owner@order-status.example',
+	firstName: 'Demo',
+	lastName: 'Owner',
+	password: 'Demo-Owner-Passw0rd',
+};
+
+export async function setUpOwner(baseUrl: string): Promise<void> {
+	const setup = await new RestClient(baseUrl).post('/rest/owner/setup', DEMO_OWNER);
+	if (setup.status !== 200) throw new Error(`owner setup failed: HTTP ${setup.status} ${setup.text.slice(0, 300)}`);
+}
 
 /** Runs a command and returns its standard output; fails with the end of its output. */
 export async function run(command: string, args: string[], cwd: string, env = cleanEnv()): Promise<string> {

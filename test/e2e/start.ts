@@ -9,22 +9,8 @@ import path from 'node:path';
 
 import { DEMO_PORTS } from '../simulators/demoData';
 import { ensureN8n, readSpec } from './install';
-import { freePort, n8nEnv, RestClient, startN8n, stopAll, type RunningN8n } from './n8n';
-import { buildAndPack, importDemo, installPack, ROOT, SimulatorWorld } from './stack';
-
-export const DEMO_OWNER = {
-	email: 'owner@order-status.example',
-	firstName: 'Demo',
-	lastName: 'Owner',
-	password: 'Demo-Owner-Passw0rd',
-};
-
-const PACKAGE_NAME = 'n8n-nodes-order-status';
-
-export async function setUpOwner(baseUrl: string): Promise<void> {
-	const setup = await new RestClient(baseUrl).post('/rest/owner/setup', DEMO_OWNER);
-	if (setup.status !== 200) throw new Error(`owner setup failed: HTTP ${setup.status} ${setup.text.slice(0, 300)}`);
-}
+import { freePort, n8nEnv, startN8n, stopAll, type RunningN8n } from './n8n';
+import { buildAndPack, DEMO_OWNER, importDemo, installPack, PACKAGE_NAME, ROOT, setUpOwner, SimulatorWorld } from './stack';
 
 async function main(): Promise<void> {
 	const version = readSpec().n8nVersions[0];

@@ -1,0 +1,116 @@
+/**
+ * `npm run test:browser`: the editor of a real n8n in a real browser (Debian's Chromium, driven by
+ * playwright-core). Signs in, opens every example workflow and checks that each pack node renders with its own
+ * icon (not the placeholder of a node type n8n does not know) and that routed outputs show their labels. Saves a
+ * screenshot per workflow under test/e2e/screenshots/ and the routed example as docs/editor.png for the README.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { ensureN8n, readSpec } from './install';
+import { freePort, n8nEnv, startN8n, stopAll } from './n8n';
+import {
+	buildAndPack,
+	DEMO_OWNER,
+	importDemo,
+	installPack,
+	PACKAGE_NAME,
+	ROOT,
+	setUpOwner,
+	SimulatorWorld,
+} from './stack';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.join(__dirname, 'screenshots');
+const README_SCREENSHOT = path.join(ROOT, 'docs', 'editor.png');
+const ROUTED_EXAMPLE = 'scheduled-check-routed-by-status.json';
+
+async function main(): Promise<void> {
+	if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
+	const version = readSpec().n8nVersions[0];
+	const packed = await buildAndPack();
+	const install = await ensureN8n(version);
+	const userFolder = mkdtempSync(path.join(os.tmpdir(), 'order-status-browser-'));
+	const world = new SimulatorWorld();
+	const failures: string[] = [];
+	let checks = 0;
+	const check = (name: string, ok: boolean, detail = '') => {
+		checks++;
+		console.log(`  ${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : ` — ${detail}`}`);
+		if (!ok) failures.push(name);
+	};
+	const browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+	});
+	try {
+		const missing = await installPack(userFolder, packed.tarball, PACKAGE_NAME);
+		if (missing.length > 0) throw new Error(`the packed pack lacks ${missing.join(', ')}`);
+		await world.start();
+		const env = n8nEnv(install, userFolder, { http: await freePort(), broker: await freePort() });
+		const { examples } = await importDemo(install, env, userFolder, world.urls);
+		const server = await startN8n(install, env, path.join(userFolder, 'n8n.log'));
+		await setUpOwner(server.baseUrl);
+
+		const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+		await page.goto(`${server.baseUrl}/signin`);
+		await page.fill('input[name=emailOrLdapLoginId]', DEMO_OWNER.email);
+		await page.fill('input[type=password]', DEMO_OWNER.password);
+		await page.keyboard.press('Enter');
+		await page.waitForURL((url) => !url.pathname.includes('signin'), { timeout: 30_000 });
+		check('signs in as the owner', !page.url().includes('signin'), page.url());
+
+		mkdirSync(SCREENSHOTS, { recursive: true });
+		for (const example of examples) {
+			console.log(`${example.file}`);
+			await page.goto(`${server.baseUrl}/workflow/${example.id}`);
+			await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 30_000 });
+			// Node icons load asynchronously: wait until every pack node shows an image.
+			await page.waitForLoadState('networkidle');
+			const packNodes = example.nodes.filter((node) => node.type.startsWith(`${PACKAGE_NAME}.`));
+			for (const node of packNodes) {
+				const selector = `[data-test-id="canvas-node"][data-node-name="${node.name}"]`;
+				const icon = await page.$eval(selector, (element) => {
+					const image = element.querySelector('img');
+					return { src: image?.getAttribute('src') ?? '', loaded: image ? image.complete && image.naturalWidth > 0 : false, text: element.textContent ?? '' };
+				});
+				check(
+					`"${node.name}" renders with the pack's own icon`,
+					icon.loaded && icon.src.includes(PACKAGE_NAME),
+					`img src "${icon.src}", loaded ${icon.loaded}`,
+				);
+				check(`"${node.name}" is not the unknown-node placeholder`, !/install|not installed|unknown/i.test(icon.text), icon.text.slice(0, 80));
+			}
+			if (example.file === ROUTED_EXAMPLE) {
+				const labels = await page.$$eval('[data-test-id="canvas-handle-label"], .vue-flow__handle [class*="label"]', (elements) =>
+					elements.map((element) => (element.textContent ?? '').trim()).filter(Boolean),
+				);
+				const fallback = labels.length > 0 ? labels : await page.$$eval('[data-test-id="canvas-node-output-handle"]', (elements) => elements.map((element) => (element.textContent ?? '').trim()));
+				for (const label of ['Accepted', 'Processing', 'Delivered', 'Cancelled', 'Other']) {
+					check(`routed output "${label}" is labelled on the canvas`, fallback.includes(label), fallback.join(', '));
+				}
+				mkdirSync(path.dirname(README_SCREENSHOT), { recursive: true });
+				await page.screenshot({ path: README_SCREENSHOT });
+			}
+			await page.screenshot({ path: path.join(SCREENSHOTS, example.file.replace(/\.json$/, '.png')) });
+		}
+		await server.stop();
+	} finally {
+		await browser.close();
+		await stopAll();
+		await world.stop();
+		packed.cleanUp();
+		rmSync(userFolder, { recursive: true, force: true });
+	}
+	console.log(`\n${checks - failures.length}/${checks} browser checks passed; screenshots in ${path.relative(ROOT, SCREENSHOTS)}/`);
+	process.exitCode = failures.length === 0 ? 0 : 1;
+}
+
+main().catch(async (error: unknown) => {
+	console.error(error instanceof Error ? error.stack ?? error.message : error);
+	await stopAll();
+	process.exitCode = 1;
+});
