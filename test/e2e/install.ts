@@ -1,5 +1,5 @@
 /**
- * Installs a real n8n (and the Node 24 it needs) into test/e2e/.install/<n8n version>/, following
+ * Installs a real n8n (and the Node 24 it needs) into INSTALL_ROOT/<n8n version>/, following
  * ../shared/spec/runtime-recipes.md §2: `npm install --ignore-scripts` (the xlsx override comes from
  * test/e2e/package.json), then the `node` package's own install script (it fetches the Node 24 binary from the
  * npm registry), then `npm rebuild sqlite3 isolated-vm` with Node 24 first on PATH and its headers as nodedir.
@@ -8,9 +8,18 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const E2E_DIR = __dirname;
+
+/**
+ * Where n8n installs live: a cache of this machine (kept between clones, so CI on the same machine reuses what a
+ * developer or an earlier run installed), `N8N_E2E_INSTALL_DIR` to choose another. Nothing depends on it: an
+ * install that is missing or incomplete is made again.
+ */
+export const INSTALL_ROOT =
+	process.env.N8N_E2E_INSTALL_DIR ?? path.join(os.homedir(), '.cache', 'n8n-nodes-order-status-e2e');
 const SPEC_FILE = path.join(E2E_DIR, 'package.json');
 
 interface E2eSpec {
@@ -122,7 +131,7 @@ function installPaths(dir: string) {
 /** Installs n8n@version (or reuses the install) and returns how to run it. */
 export async function ensureN8n(version: string): Promise<N8nInstall> {
 	const spec = readSpec();
-	const dir = path.join(E2E_DIR, '.install', version);
+	const dir = path.join(INSTALL_ROOT, version);
 	const paths = installPaths(dir);
 	const manifest = {
 		name: `n8n-e2e-install-${version.replace(/[^0-9a-z]/gi, '-')}`,

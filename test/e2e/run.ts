@@ -2,7 +2,7 @@
  * `npm run test:e2e`: the pack in a real n8n (issue 7). For every n8n version (N8N_E2E_VERSIONS, default: the
  * `n8nVersions` of test/e2e/package.json):
  *
- * 1. installs n8n + Node 24 into test/e2e/.install/<version>/ once (install.ts);
+ * 1. installs n8n + Node 24 into ~/.cache/n8n-nodes-order-status-e2e/<version>/ once (install.ts);
  * 2. installs the packed pack (`npm pack` of the build) into a temporary `$N8N_USER_FOLDER/.n8n/nodes` as n8n
  *    installs community packages;
  * 3. starts the provider simulators with the demo data on free loopback ports, imports credentials that point at
