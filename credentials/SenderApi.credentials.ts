@@ -106,19 +106,17 @@ export class SenderApi implements ICredentialType {
 		return { ...requestOptions, headers };
 	};
 
-	// Sender documents no "who am I" endpoint, so the test asks for an order that cannot exist. A 404 (or 422)
-	// proves the key was accepted; 401/403 mean it was not. n8n's `responseCode` rules can only turn a status
-	// into a FAILURE (they run on thrown errors), and every non-2xx answer fails by default. So the request
-	// ignores HTTP errors except the codes listed in `except`: those still throw and meet the rules (401/403
-	// with a clear message; 429 and 5xx fail with n8n's default message), while a 404/422 passes as success.
-	// Limit: any other 4xx (e.g. a 404 from a wrong Custom Base URL) also passes.
+	// Sender documents no "who am I" endpoint; Get Rates & Delivery Options is the cheapest authenticated call
+	// that succeeds with a valid key (it reads prices, it creates nothing). A refused key throws 401/403 and meets
+	// the rules. (An earlier version asked for a missing order and ignored its 404, but n8n 1.x does not know the
+	// `ignoreHttpStatusErrors: { except }` form and then passed wrong keys too.)
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: baseUrlExpression(SENDER_URLS),
-			url: '/orders/n8n-credential-test',
-			method: 'GET',
+			url: '/rates',
+			method: 'POST',
 			json: true,
-			ignoreHttpStatusErrors: { ignore: true, except: [401, 403, 407, 429, 500, 502, 503, 504] },
+			body: { from: { country_iso: 'LV' }, to: { country_iso: 'LV' } },
 		},
 		rules: [
 			{

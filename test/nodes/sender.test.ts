@@ -233,8 +233,8 @@ describe('Sender: authentication and language', () => {
 		useCredential({ authMode: 'header' });
 		expect((await testCredential(store, CREDENTIAL_ID)).status).toBe('OK');
 		// n8n itself sends a refused credential test once more (its 401 refresh path): 1 + 2 + 1 requests.
-		expect(sim.requests.map((request) => request.rawPath)).toEqual(
-			Array.from({ length: 4 }, () => '/orders/n8n-credential-test'),
+		expect(sim.requests.map((request) => `${request.method} ${request.rawPath}`)).toEqual(
+			Array.from({ length: 4 }, () => 'POST /rates'),
 		);
 		expect(sim.requests[3].headers['x-api-key']).toBe(API_KEY);
 	});

@@ -581,19 +581,17 @@ describe('SenderApi credential against the simulator', () => {
 		expect(sim.languageCounts).toEqual({ none: 1, lv: 1 });
 	});
 
-	it('tests against a missing order: 404 passes, 401/403 fail with a message', async () => {
+	it('tests with Get Rates: 200 with the right key, 401 with a wrong one (the same on every n8n version)', async () => {
 		const test = credential.test;
-		expect(test.request.url).toBe('/orders/n8n-credential-test');
-		const ignore = test.request.ignoreHttpStatusErrors as { ignore: true; except: number[] };
-		expect(ignore.ignore).toBe(true);
-		expect(ignore.except).toEqual(expect.arrayContaining([401, 403]));
-		expect(ignore.except).not.toContain(404);
+		expect([test.request.method, test.request.url]).toEqual(['POST', '/rates']);
+		expect(test.request.ignoreHttpStatusErrors).toBeUndefined();
 		expect((test.rules ?? []).map((rule) => rule.properties.value)).toEqual([401, 403]);
 
 		const sim = await startSim();
+		const body = test.request.body;
 		const good = await signed({ apiKey: API_KEY, authMode: 'bearer' }, test.request.url!);
-		expect((await axios.get(sim.url + good.url, { headers: good.headers as Record<string, string>, validateStatus: () => true })).status).toBe(404);
+		expect((await axios.post(sim.url + good.url, body, { headers: good.headers as Record<string, string>, validateStatus: () => true })).status).toBe(200);
 		const bad = await signed({ apiKey: OTHER_KEY, authMode: 'bearer' }, test.request.url!);
-		expect((await axios.get(sim.url + bad.url, { headers: bad.headers as Record<string, string>, validateStatus: () => true })).status).toBe(401);
+		expect((await axios.post(sim.url + bad.url, body, { headers: bad.headers as Record<string, string>, validateStatus: () => true })).status).toBe(401);
 	});
 });
