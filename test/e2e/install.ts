@@ -16,10 +16,11 @@ export const E2E_DIR = __dirname;
 /**
  * Where n8n installs live: a cache of this machine (kept between clones, so CI on the same machine reuses what a
  * developer or an earlier run installed), `N8N_E2E_INSTALL_DIR` to choose another. Nothing depends on it: an
- * install that is missing or incomplete is made again.
+ * install that is missing or incomplete is made again. (The folder name must not contain the package name: the
+ * suite reads n8n's log for errors that mention the pack.)
  */
 export const INSTALL_ROOT =
-	process.env.N8N_E2E_INSTALL_DIR ?? path.join(os.homedir(), '.cache', 'n8n-nodes-order-status-e2e');
+	process.env.N8N_E2E_INSTALL_DIR ?? path.join(os.homedir(), '.cache', 'n8n-e2e-installs');
 const SPEC_FILE = path.join(E2E_DIR, 'package.json');
 
 interface E2eSpec {

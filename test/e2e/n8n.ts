@@ -4,8 +4,9 @@
  * Every process started here is remembered and stopped by its pid (`stopAll`), on success and on failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 
 import { cleanEnv, type N8nInstall } from './install';
 
@@ -61,7 +62,13 @@ export interface CommandResult {
 	seconds: number;
 }
 
-/** Runs `n8n <args>` with Node 24 and waits for it (killed by pid after `timeoutMs`). */
+let commandCount = 0;
+
+/**
+ * Runs `n8n <args>` with Node 24 and waits for it (killed by pid after `timeoutMs`). Its output goes to files in
+ * `<N8N_USER_FOLDER>/e2e-logs/`, not pipes: n8n's CLI ends with `process.exit()`, which can cut off output still
+ * queued for a pipe (seen with n8n 1.x under load), while writes to a file are complete when they return.
+ */
 export async function runN8n(
 	install: N8nInstall,
 	env: NodeJS.ProcessEnv,
@@ -69,21 +76,25 @@ export async function runN8n(
 	timeoutMs = 180_000,
 ): Promise<CommandResult> {
 	const started = Date.now();
+	const logDir = path.join(String(env.N8N_USER_FOLDER), 'e2e-logs');
+	mkdirSync(logDir, { recursive: true });
+	const base = path.join(logDir, `${String(++commandCount).padStart(3, '0')}-${args[0].replace(/[^a-z0-9]+/gi, '-')}`);
+	const out = openSync(`${base}.out`, 'w');
+	const err = openSync(`${base}.err`, 'w');
 	return await new Promise((resolve, reject) => {
+		let timedOut = false;
 		const child = spawn(install.nodeBin, [install.n8nEntry, ...args], {
 			cwd: env.N8N_USER_FOLDER,
 			env,
-			stdio: ['ignore', 'pipe', 'pipe'],
+			stdio: ['ignore', out, err],
 			// Its own process group, so a time-out also stops anything it started.
 			detached: true,
 		});
+		closeSync(out);
+		closeSync(err);
 		children.add(child);
-		let stdout = '';
-		let stderr = '';
-		child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 		const timer = setTimeout(() => {
-			stderr += `\n[e2e] n8n ${args[0]} timed out after ${timeoutMs / 1000} s: killed`;
+			timedOut = true;
 			if (child.pid) process.kill(-child.pid, 'SIGKILL');
 		}, timeoutMs);
 		child.on('error', (error) => {
@@ -94,6 +105,9 @@ export async function runN8n(
 		child.on('close', (code) => {
 			clearTimeout(timer);
 			children.delete(child);
+			const stdout = readFileSync(`${base}.out`, 'utf8');
+			let stderr = readFileSync(`${base}.err`, 'utf8');
+			if (timedOut) stderr += `\n[e2e] n8n ${args[0]} timed out after ${timeoutMs / 1000} s: killed`;
 			resolve({ code: code ?? 1, stdout, stderr, seconds: (Date.now() - started) / 1000 });
 		});
 	});

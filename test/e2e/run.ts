@@ -2,7 +2,7 @@
  * `npm run test:e2e`: the pack in a real n8n (issue 7). For every n8n version (N8N_E2E_VERSIONS, default: the
  * `n8nVersions` of test/e2e/package.json):
  *
- * 1. installs n8n + Node 24 into ~/.cache/n8n-nodes-order-status-e2e/<version>/ once (install.ts);
+ * 1. installs n8n + Node 24 into ~/.cache/n8n-e2e-installs/<version>/ once (install.ts);
  * 2. installs the packed pack (`npm pack` of the build) into a temporary `$N8N_USER_FOLDER/.n8n/nodes` as n8n
  *    installs community packages;
  * 3. starts the provider simulators with the demo data on free loopback ports, imports credentials that point at
@@ -394,7 +394,9 @@ async function checkServer(checks: Checks, server: RunningN8n, pack: PackTypes, 
 	const health = await fetch(`${server.baseUrl}/healthz`);
 	checks.check('REST', 'n8n is still healthy after the checks', health.status === 200);
 	const log = readFileSync(server.logFile, 'utf8');
-	const loadErrors = log.split('\n').filter((line) => line.includes(pack.packageName) && /error|fail|unrecognized/i.test(line));
+	// The package name, not a longer name that starts with it (the install folder n8n-nodes-order-status-e2e).
+	const mentionsPack = new RegExp(`${pack.packageName.replace(/[-.]/g, '\\$&')}(?![\\w-])`);
+	const loadErrors = log.split('\n').filter((line) => mentionsPack.test(line) && /error|fail|unrecognized/i.test(line));
 	checks.check('REST', `the n8n log shows no error about ${pack.packageName}`, loadErrors.length === 0, loadErrors.slice(0, 3).join(' | '));
 }
 
