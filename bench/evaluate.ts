@@ -31,6 +31,8 @@ export interface Outcome {
 	failed: number;
 	/** Up to five wrong statuses, as "ID raw → got (want expected)". */
 	wrongExamples: string[];
+	/** Wrong statuses per provider value, e.g. { RELEASED: 91 }. */
+	wrongByRaw: Record<string, number>;
 }
 
 function nodeRuns(runData: Json): Record<string, NodeRun> {
@@ -66,12 +68,14 @@ export function evaluate(execution: Json, resultNode: string, truth: Map<string,
 	let correct = 0;
 	let wrong = 0;
 	const wrongExamples: string[] = [];
+	const wrongByRaw: Record<string, number> = {};
 	for (const [id, status] of seen) {
 		const want = truth.get(id);
 		if (!want) continue;
 		if (status === want.expected) correct++;
 		else {
 			wrong++;
+			wrongByRaw[want.raw] = (wrongByRaw[want.raw] ?? 0) + 1;
 			if (wrongExamples.length < 5) wrongExamples.push(`${id} ${want.raw} → ${status} (want ${want.expected})`);
 		}
 	}
@@ -85,6 +89,7 @@ export function evaluate(execution: Json, resultNode: string, truth: Map<string,
 		wrong,
 		failed: truth.size - correct - wrong,
 		wrongExamples,
+		wrongByRaw,
 	};
 }
 

@@ -101,6 +101,12 @@ async function simulatorMain(count: number): Promise<void> {
 // ---------------------------------------------------------------- the worker process
 
 async function workerMain(items: number): Promise<void> {
+	// n8n-core keeps an encryption key under $N8N_USER_FOLDER: a temporary folder, removed at the end.
+	const { mkdtempSync, rmSync } = await import('node:fs');
+	const { tmpdir } = await import('node:os');
+	const userFolder = mkdtempSync(path.join(tmpdir(), 'order-status-bench-n8n-'));
+	process.env.N8N_USER_FOLDER = userFolder;
+	process.on('exit', () => rmSync(userFolder, { recursive: true, force: true }));
 	await import('../test/setup/env');
 	const { CredentialStore, runWorkflow } = await import('../test/harness/runWorkflow');
 	const { DEMO_CREDENTIALS } = await import('../test/simulators/demoData');

@@ -46,23 +46,25 @@ function copyMatching(from: string, to: string, test: (file: string) => boolean)
 /** Builds and packs the pack from the current sources; returns the tarball (in a temporary folder). */
 export async function packThePack(): Promise<{ tarball: string; files: number; cleanup: () => void }> {
 	const stage = mkdtempSync(path.join(os.tmpdir(), 'order-status-bench-pack-'));
-	const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-	await run(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(stage, 'dist')], ROOT);
-	copyMatching(path.join(ROOT, 'icons'), path.join(stage, 'dist', 'icons'), (file) => file.endsWith('.svg'));
-	copyMatching(path.join(ROOT, 'nodes'), path.join(stage, 'dist', 'nodes'), (file) => file.endsWith('.node.json'));
-	const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
-	// No lifecycle scripts in the staged copy: the build above is the build.
-	delete manifest.scripts;
-	writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-	for (const file of ['README.md', 'LICENSE', 'LICENSE.md']) {
-		if (existsSync(path.join(ROOT, file))) cpSync(path.join(ROOT, file), path.join(stage, file));
+	const cleanup = () => rmSync(stage, { recursive: true, force: true });
+	try {
+		const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+		await run(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.json'), '--outDir', path.join(stage, 'dist')], ROOT);
+		copyMatching(path.join(ROOT, 'icons'), path.join(stage, 'dist', 'icons'), (file) => file.endsWith('.svg'));
+		copyMatching(path.join(ROOT, 'nodes'), path.join(stage, 'dist', 'nodes'), (file) => file.endsWith('.node.json'));
+		const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+		// No lifecycle scripts in the staged copy: the build above is the build.
+		delete manifest.scripts;
+		writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+		for (const file of ['README.md', 'LICENSE', 'LICENSE.md']) {
+			if (existsSync(path.join(ROOT, file))) cpSync(path.join(ROOT, file), path.join(stage, file));
+		}
+		const packed = JSON.parse(await run('npm', ['pack', '--json', '--ignore-scripts'], stage)) as Array<{ filename: string; files: unknown[] }>;
+		return { tarball: path.join(stage, path.basename(packed[0].filename)), files: packed[0].files.length, cleanup };
+	} catch (error) {
+		cleanup();
+		throw error;
 	}
-	const packed = JSON.parse(await run('npm', ['pack', '--json', '--ignore-scripts'], stage)) as Array<{ filename: string; files: unknown[] }>;
-	return {
-		tarball: path.join(stage, path.basename(packed[0].filename)),
-		files: packed[0].files.length,
-		cleanup: () => rmSync(stage, { recursive: true, force: true }),
-	};
 }
 
 /** Installs the tarball as n8n installs a community package; returns the installed package's folder. */

@@ -176,6 +176,52 @@ export function comparisons(report: BenchReport): string[] {
 	return lines;
 }
 
+/** Why each run took what it took, read off the counters (rules for the patterns this benchmark shows). */
+export function explanations(report: BenchReport): string[] {
+	const { settings } = report;
+	const lines: string[] = [];
+	for (const result of report.results) {
+		const { outcome, counts, timeline, phases, provider, variant } = result;
+		const label = `${variant} ${PROVIDER_LABELS[provider]}`;
+		const apiRequests = counts.requests - counts.tokenRequests;
+		if (variant === 'A' && counts.rateLimited > 0) {
+			lines.push(
+				`${label}: ${counts.rateLimited} answers were 429 and the requests stopped ${timeline.idleGaps} times (${fixed(timeline.idleSeconds, 1)} s without a request). ` +
+					`Max Concurrency ${result.limit.concurrency} at ${settings.latencyMs} ms latency sends up to ${Math.round((result.limit.concurrency * 1000) / settings.latencyMs)} requests/s, ` +
+					`above the ${settings.ratePerSecond}/s limit; each 429's Retry-After (1 s) pauses every request of the execution, and after the pause the node sends at full speed again, so the cycle repeats about every ${settings.ratePerSecond} requests.`,
+			);
+		}
+		if (variant === 'A' && provider === 'ppl' && phases) {
+			lines.push(
+				`${label}: ${fixed(phases.beforeFirstRequest)} s before the first request (the node reads every item's parameters, i.e. n8n evaluates the Order ID expression ${settings.orders} times, before it sends anything` +
+					`${report.calibration?.seconds !== undefined ? `; the calibration workflow needs ${fixed(report.calibration.seconds)} s for the same` : ''}), ` +
+					`${fixed(phases.requests)} s for the token request and the ${apiRequests} grouped requests (paced 50 ms apart: PPL's 40 ms plus a 10 ms margin).`,
+			);
+		}
+		if (variant === 'B' && outcome.error) {
+			lines.push(
+				`${label}: the HTTP Request node sends every item's request at once (no batching by default: up to ${counts.maxConcurrent} in flight); ` +
+					`${counts.rateLimited} of ${apiRequests} were refused with 429 and the first error stopped the workflow (default "On Error: Stop Workflow"), so no order got a status.`,
+			);
+		}
+		if (variant === 'C' && apiRequests >= 1.5 * settings.orders) {
+			const runs = Math.round(apiRequests / settings.orders);
+			lines.push(
+				counts.rateLimited === 0
+					? `${label}: no 429, yet the HTTP Request node ran ${runs} times: n8n's "Retry On Fail" treats a node as failed when its first output item has an \`error\` field that is not undefined, null or false (n8n-core WorkflowExecute), and Altcraft's successful answer is \`{ "error": 0, … }\`; every try "fails", so all ${settings.orders} requests are sent ${runs} times.`
+					: `${label}: ${counts.rateLimited} request(s) got 429 despite the batching (the limit counts a sliding second; a batch's answers can fall into the previous batch's second), the node failed, and "Retry On Fail" ran the whole node again: ${runs} × ${settings.orders} requests.`,
+			);
+		}
+		if (outcome.wrong > 0) {
+			const values = Object.entries(outcome.wrongByRaw)
+				.map(([raw, count]) => `${raw} (${count})`)
+				.join(', ');
+			lines.push(`${label}: ${outcome.wrong} wrong statuses, from the provider values the Code node's \`switch\` does not know: ${values}.`);
+		}
+	}
+	return lines;
+}
+
 function targetLines(report: BenchReport): string[] {
 	const lines: string[] = [];
 	for (const result of report.results.filter((candidate) => candidate.variant === 'A')) {
@@ -295,6 +341,10 @@ function markdown(report: BenchReport): string {
 		'### Did B or C beat A?',
 		'',
 		...comparisons(report).map((text) => `- ${text}`),
+		'',
+		'### Why',
+		'',
+		...explanations(report).map((text) => `- ${text}`),
 		'',
 		'### Per run',
 		'',

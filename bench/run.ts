@@ -183,6 +183,7 @@ async function runVariant(
 				wrong: 0,
 				failed: settings.orders,
 				wrongExamples: [],
+				wrongByRaw: {},
 			};
 	const concurrency = effectiveConcurrency(variant, settings.orders, batchingFor(settings.ratePerSecond).batchSize);
 	const limit: Limit = limitFor(provider, settings, concurrency);
