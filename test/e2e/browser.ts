@@ -4,11 +4,11 @@
  * icon (not the placeholder of a node type n8n does not know) and that routed outputs show their labels. Saves a
  * screenshot per workflow under test/e2e/screenshots/ and the routed example as docs/editor.png for the README.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 
 import { ensureN8n, readSpec } from './install';
 import { freePort, n8nEnv, startN8n, stopAll } from './n8n';
@@ -28,6 +28,70 @@ const SCREENSHOTS = path.join(__dirname, 'screenshots');
 const README_SCREENSHOT = path.join(ROOT, 'docs', 'editor.png');
 const ROUTED_EXAMPLE = 'scheduled-check-routed-by-status.json';
 
+/** What the page said: console errors, uncaught errors, failed requests and crashes, for a failure's report. */
+function watchPage(page: Page): string[] {
+	const log: string[] = [];
+	const add = (line: string) => {
+		log.push(line);
+		if (log.length > 200) log.shift();
+	};
+	page.on('console', (message) => {
+		if (message.type() === 'error' || message.type() === 'warning') add(`console.${message.type()}: ${message.text().slice(0, 300)}`);
+	});
+	page.on('pageerror', (error) => add(`page error: ${error.message.slice(0, 300)}`));
+	page.on('requestfailed', (request) => add(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText ?? '?'})`));
+	page.on('crash', () => add('the page crashed'));
+	return log;
+}
+
+/** Everything needed to see why the editor did not show what was expected, without re-running anything. */
+async function describeFailure(page: Page, pageLog: string[], n8nLog: string, what: string): Promise<string> {
+	mkdirSync(SCREENSHOTS, { recursive: true });
+	const screenshot = path.join(SCREENSHOTS, 'failure.png');
+	await page.screenshot({ path: screenshot }).catch(() => undefined);
+	const body = await page
+		.locator('body')
+		.innerText({ timeout: 5_000 })
+		.catch((error: unknown) => `(no body: ${String(error).split('\n')[0]})`);
+	const serverLog = existsSync(n8nLog) ? readFileSync(n8nLog, 'utf8').split('\n').slice(-30).join('\n') : '(no n8n log)';
+	return [
+		`${what} at ${page.url()} (title "${await page.title().catch(() => '?')}")`,
+		`page text: ${body.replace(/\s+/g, ' ').slice(0, 800) || '(empty)'}`,
+		`page log (last 30):\n  ${pageLog.slice(-30).join('\n  ') || '(nothing)'}`,
+		`n8n log (last 30 lines):\n${serverLog}`,
+		`screenshot: ${path.relative(ROOT, screenshot)}`,
+	].join('\n');
+}
+
+/**
+ * Signs in through the editor's own form. The editor is a large single-page app: on a busy 2-core machine its first
+ * render can take long, so the form gets a generous wait and one reload before the run gives up with a full report.
+ */
+async function signIn(page: Page, baseUrl: string, pageLog: string[], n8nLog: string): Promise<void> {
+	const email = page.locator('input[name=emailOrLdapLoginId]');
+	for (let attempt = 1; ; attempt++) {
+		const started = Date.now();
+		await page.goto(`${baseUrl}/signin`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+		try {
+			await email.waitFor({ state: 'visible', timeout: 90_000 });
+			console.log(`  sign-in form shown after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+			break;
+		} catch (error) {
+			const report = await describeFailure(page, pageLog, n8nLog, `no sign-in form after ${((Date.now() - started) / 1000).toFixed(0)} s (attempt ${attempt})`);
+			if (attempt >= 2) throw new Error(`${(error as Error).message.split('\n')[0]}\n${report}`);
+			console.log(report);
+		}
+	}
+	await email.fill(DEMO_OWNER.email);
+	await page.fill('input[type=password]', DEMO_OWNER.password);
+	await page.keyboard.press('Enter');
+	try {
+		await page.waitForURL((url) => !url.pathname.includes('signin'), { timeout: 60_000 });
+	} catch (error) {
+		throw new Error(`${(error as Error).message.split('\n')[0]}\n${await describeFailure(page, pageLog, n8nLog, 'still on the sign-in page')}`);
+	}
+}
+
 async function main(): Promise<void> {
 	if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
 	const version = readSpec().n8nVersions[0];
@@ -44,7 +108,8 @@ async function main(): Promise<void> {
 	};
 	const browser = await chromium.launch({
 		executablePath: CHROMIUM,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+		// --disable-dev-shm-usage: a CI container's small /dev/shm crashes the renderer of a page as big as n8n's editor.
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
 	});
 	try {
 		const missing = await installPack(userFolder, packed.tarball, PACKAGE_NAME);
@@ -56,18 +121,19 @@ async function main(): Promise<void> {
 		await setUpOwner(server.baseUrl);
 
 		const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-		await page.goto(`${server.baseUrl}/signin`);
-		await page.fill('input[name=emailOrLdapLoginId]', DEMO_OWNER.email);
-		await page.fill('input[type=password]', DEMO_OWNER.password);
-		await page.keyboard.press('Enter');
-		await page.waitForURL((url) => !url.pathname.includes('signin'), { timeout: 30_000 });
+		const pageLog = watchPage(page);
+		await signIn(page, server.baseUrl, pageLog, server.logFile);
 		check('signs in as the owner', !page.url().includes('signin'), page.url());
 
 		mkdirSync(SCREENSHOTS, { recursive: true });
 		for (const example of examples) {
 			console.log(`${example.file}`);
 			await page.goto(`${server.baseUrl}/workflow/${example.id}`);
-			await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 30_000 });
+			try {
+				await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 90_000 });
+			} catch (error) {
+				throw new Error(`${(error as Error).message.split('\n')[0]}\n${await describeFailure(page, pageLog, server.logFile, `no canvas node for ${example.file}`)}`);
+			}
 			// Node icons load asynchronously: wait until every pack node shows an image.
 			await page.waitForLoadState('networkidle');
 			const packNodes = example.nodes.filter((node) => node.type.startsWith(`${PACKAGE_NAME}.`));
