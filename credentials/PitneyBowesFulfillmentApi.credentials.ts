@@ -1,5 +1,4 @@
 import type {
-	IAuthenticateGeneric,
 	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
@@ -14,7 +13,7 @@ import {
 	resolveBaseUrl,
 	type ProviderEnvironments,
 } from '../nodes/shared/environment';
-import { requestAccessToken } from '../nodes/shared/tokenRequest';
+import { authenticateWithCachedToken, requestAccessToken, tokenFingerprint } from '../nodes/shared/tokenRequest';
 
 /**
  * Hosts of the Pitney Bowes Shipping APIs. The OAuth token lives at `<host>/oauth/token`, the Fulfillment
@@ -26,6 +25,20 @@ export const PITNEY_BOWES_URLS: ProviderEnvironments = {
 };
 
 const CREDENTIAL_NAME = 'Pitney Bowes Fulfillment API credential';
+
+/** The API Key and API Secret as the token request sends them. */
+function keyAndSecret(credentials: ICredentialDataDecryptedObject): { apiKey: string; apiSecret: string } {
+	return { apiKey: String(credentials.apiKey ?? '').trim(), apiSecret: String(credentials.apiSecret ?? '').trim() };
+}
+
+/**
+ * What decides the token: the host, the API Key and the API Secret (throws on a bad URL). Not the Client ID: it is
+ * not part of the token request, only of the Fulfillment calls.
+ */
+function tokenFor(credentials: ICredentialDataDecryptedObject): string {
+	const { apiKey, apiSecret } = keyAndSecret(credentials);
+	return tokenFingerprint([resolveBaseUrl(credentials, PITNEY_BOWES_URLS), apiKey, apiSecret]);
+}
 
 /** The first error code and description of any of PB's error body shapes. */
 function providerError(data: unknown): { code?: string; description?: string } {
@@ -54,7 +67,8 @@ function describeTokenError(data: unknown): string {
 /**
  * Pitney Bowes Shipping APIs OAuth (client credentials with a non-standard token endpoint): the token is
  * requested with `Authorization: Basic base64(key:secret)` and cached in the hidden expirable `accessToken`;
- * n8n requests a new one when it is empty or after a 401 (PB-APIM-ERR-1002 / -1003).
+ * n8n requests a new one when it is empty, when the key, secret or environment changed since (`tokenFor`), or
+ * after a 401 (PB-APIM-ERR-1002 / -1003).
  */
 export class PitneyBowesFulfillmentApi implements ICredentialType {
 	name = 'pitneyBowesFulfillmentApi';
@@ -101,11 +115,19 @@ export class PitneyBowesFulfillmentApi implements ICredentialType {
 			typeOptions: { expirable: true, password: true },
 			default: '',
 		},
+		{
+			// The fingerprint of the values the cached token was obtained with (see authenticate). Not expirable:
+			// n8n expects exactly one expirable field, the token.
+			displayName: 'Token For',
+			name: 'tokenFor',
+			type: 'hidden',
+			typeOptions: { password: true },
+			default: '',
+		},
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		const apiKey = String(credentials.apiKey ?? '').trim();
-		const apiSecret = String(credentials.apiSecret ?? '').trim();
+		const { apiKey, apiSecret } = keyAndSecret(credentials);
 		if (!apiKey || !apiSecret) {
 			throw new Error(`${CREDENTIAL_NAME}: the API Key and the API Secret are required`);
 		}
@@ -121,15 +143,13 @@ export class PitneyBowesFulfillmentApi implements ICredentialType {
 			refusal: (status) => `Pitney Bowes refused the API Key / API Secret (HTTP ${status})`,
 			refusalHint: 'Check both values and the environment: sandbox keys do not work in production and vice versa',
 		});
-		return { accessToken };
+		return { accessToken, tokenFor: tokenFor(credentials) };
 	}
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: { Authorization: '=Bearer {{$credentials.accessToken}}' },
-		},
-	};
+	// `Authorization: Bearer <accessToken>` while the token belongs to the current key, secret and environment;
+	// otherwise no token, so the gateway answers 401 and n8n fetches a new one (tokenRequest.ts). A token saved
+	// before `tokenFor` existed is replaced once that way.
+	authenticate = authenticateWithCachedToken(tokenFor);
 
 	// The cheapest authenticated Fulfillment call: one page of one order from the status search. It proves the
 	// key and secret (the token request), the environment and the Client ID together. X-PB-TransactionId is

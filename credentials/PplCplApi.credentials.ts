@@ -1,6 +1,5 @@
 import {
 	sleep,
-	type IAuthenticateGeneric,
 	type ICredentialDataDecryptedObject,
 	type ICredentialTestRequest,
 	type ICredentialType,
@@ -15,7 +14,12 @@ import {
 	resolveBaseUrl,
 	type ProviderEnvironments,
 } from '../nodes/shared/environment';
-import { requestAccessToken, safeProviderText } from '../nodes/shared/tokenRequest';
+import {
+	authenticateWithCachedToken,
+	requestAccessToken,
+	safeProviderText,
+	tokenFingerprint,
+} from '../nodes/shared/tokenRequest';
 
 export const PPL_CPL_URLS: ProviderEnvironments = {
 	production: 'https://api.dhl.com/ecs/ppl/myapi2',
@@ -26,6 +30,17 @@ export const PPL_CPL_URLS: ProviderEnvironments = {
 export const PPL_MIN_REQUEST_GAP_MS = 40;
 
 const CREDENTIAL = 'PPL CPL API credential';
+
+/** The Client ID and Client Secret as the token request sends them. */
+function clientCredentials(credentials: ICredentialDataDecryptedObject): { clientId: string; clientSecret: string } {
+	return { clientId: String(credentials.clientId ?? '').trim(), clientSecret: String(credentials.clientSecret ?? '') };
+}
+
+/** What decides the token: the token endpoint's base URL, the Client ID and the Client Secret (throws on a bad URL). */
+function tokenFor(credentials: ICredentialDataDecryptedObject): string {
+	const { clientId, clientSecret } = clientCredentials(credentials);
+	return tokenFingerprint([resolveBaseUrl(credentials, PPL_CPL_URLS), clientId, clientSecret]);
+}
 
 /** The provider's own words from an error body (OAuth2 `error`/`error_description` or problem details). */
 function describeBody(data: unknown): string {
@@ -41,7 +56,8 @@ function describeBody(data: unknown): string {
  * PPL CZ CPL API (MyAPI2). OAuth2 client credentials with a form-encoded token endpoint
  * (`POST {base}/login/getAccessToken`, `scope=myapi2`); tokens live 30 minutes and PPL allows only
  * 12 token requests a minute, so the token is kept in a hidden expirable field and fetched again only
- * when it is empty or an API call answered 401.
+ * when it is empty, when the Client ID, Client Secret or environment changed since (`tokenFor`), or when an API
+ * call answered 401.
  */
 export class PplCplApi implements ICredentialType {
 	name = 'pplCplApi';
@@ -78,11 +94,19 @@ export class PplCplApi implements ICredentialType {
 			typeOptions: { expirable: true, password: true },
 			default: '',
 		},
+		{
+			// The fingerprint of the values the cached token was obtained with (see authenticate). Not expirable:
+			// n8n expects exactly one expirable field, the token.
+			displayName: 'Token For',
+			name: 'tokenFor',
+			type: 'hidden',
+			typeOptions: { password: true },
+			default: '',
+		},
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		const clientId = String(credentials.clientId ?? '').trim();
-		const clientSecret = String(credentials.clientSecret ?? '');
+		const { clientId, clientSecret } = clientCredentials(credentials);
 		if (!clientId || !clientSecret) {
 			throw new Error(`${CREDENTIAL}: enter the Client ID and the Client Secret`);
 		}
@@ -114,19 +138,16 @@ export class PplCplApi implements ICredentialType {
 			rateLimited: 'too many token requests (PPL allows 12 per minute); wait a minute and try again',
 		});
 		await sleep(PPL_MIN_REQUEST_GAP_MS);
-		return { accessToken };
+		return { accessToken, tokenFor: tokenFor(credentials) };
 	}
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: {
-				Authorization: '=Bearer {{$credentials.accessToken}}',
-			},
-		},
-	};
+	// `Authorization: Bearer <accessToken>` while the token belongs to the current Client ID, Client Secret and
+	// environment; otherwise no token, so PPL answers 401 and n8n fetches a new one (tokenRequest.ts). A token
+	// saved before `tokenFor` existed is replaced once that way.
+	authenticate = authenticateWithCachedToken(tokenFor);
 
-	// n8n runs preAuthentication before the test request, so a passing test proves the token flow too.
+	// Unless a token obtained with these very values is cached, the test request makes n8n run preAuthentication
+	// (empty token, or the 401 of a request sent without one), so a passing test proves the token flow too.
 	// `/codelist/status` needs a token (unlike `/info`) and is the cheapest authenticated list.
 	test: ICredentialTestRequest = {
 		request: {

@@ -1,4 +1,11 @@
-import type { IDataObject, IHttpRequestHelper } from 'n8n-workflow';
+import { createHash } from 'node:crypto';
+
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IHttpRequestHelper,
+	IHttpRequestOptions,
+} from 'n8n-workflow';
 
 /**
  * The token request of a credential with a non-standard OAuth2 client-credentials endpoint, used from the
@@ -112,4 +119,56 @@ export async function requestAccessToken(helpers: IHttpRequestHelper, request: T
 		throw new Error(`${name}: the token endpoint answered without an access_token`);
 	}
 	return accessToken;
+}
+
+/**
+ * The fingerprint of the credential values a token was obtained with (token endpoint, client id, secret): the
+ * first 32 hex characters of a SHA-256 over them. Stored beside the cached token as `tokenFor`, it tells whether
+ * that token still belongs to what the credential says now. One-way, so it shows nothing of the secret; the field
+ * is masked as well, since a hash of a weak secret could still be guessed offline.
+ */
+export function tokenFingerprint(values: readonly string[]): string {
+	return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
+}
+
+/**
+ * The `authenticate` of a credential that caches its token in the hidden expirable `accessToken` and the
+ * fingerprint of the values that obtained it in `tokenFor` (what its preAuthentication returns).
+ *
+ * The token is sent only while `tokenFor` matches the credential's current values. After a change (another
+ * secret, client id or environment) the request goes out without `Authorization`, the provider answers 401,
+ * and n8n runs preAuthentication again (`credentialsExpired`) and retries: a changed secret gets its own token at
+ * once, and a wrong one fails with the credential's refusal message instead of riding on the old token. n8n runs
+ * preAuthentication before a request only when `accessToken` is empty, and "Test credential" does not force it
+ * either, so this check is what binds the token to the secret.
+ *
+ * Saved credentials whose token was cached before `tokenFor` existed have no fingerprint: their token is
+ * replaced once, on the first request, and they go on as before.
+ *
+ * Returns a copy of the request options; their other headers are kept.
+ */
+export function authenticateWithCachedToken(
+	fingerprintOf: (credentials: ICredentialDataDecryptedObject) => string,
+): (credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions) => Promise<IHttpRequestOptions> {
+	return async (credentials, requestOptions) => {
+		const token = typeof credentials.accessToken === 'string' ? credentials.accessToken : '';
+		let current: string | undefined;
+		try {
+			current = fingerprintOf(credentials);
+		} catch {
+			// Values no token can be obtained with (e.g. an invalid base URL): send none, the request fails with
+			// 401 and preAuthentication explains what is wrong.
+			current = undefined;
+		}
+		const headers: IDataObject = {};
+		// The credential owns Authorization: a value from an earlier pass (n8n authenticates the retried request
+		// again) must not survive in any spelling.
+		for (const [name, value] of Object.entries(requestOptions.headers ?? {})) {
+			if (name.toLowerCase() !== 'authorization') headers[name] = value;
+		}
+		if (token !== '' && current !== undefined && credentials.tokenFor === current) {
+			headers.Authorization = `Bearer ${token}`;
+		}
+		return { ...requestOptions, headers };
+	};
 }

@@ -1,11 +1,16 @@
 /**
- * "Test credential" as n8n's CLI runs it (packages/cli/src/services/credentials-tester.service.ts): a temporary
- * no-op node whose only property routes the credential's `test.request`, run by n8n-core's real `RoutingNode`,
- * so preAuthentication (forced for tests), authenticate and the rules behave as in the editor.
+ * "Test credential" as n8n's CLI runs it (packages/cli/src/services/credentials-tester.service.ts `runRequestTest`,
+ * checked against n8n 2.40.7 and 1.123.81): a temporary no-op node whose only property routes the credential's
+ * `test.request`, run by n8n-core's real `RoutingNode`, so preAuthentication, authenticate and the rules behave as
+ * in the editor. Like real n8n, a test does NOT force a new token: preAuthentication runs only when the token is
+ * empty or a request answered 401. (n8n's CredentialsHelper would force it for a node of type
+ * `n8n-nodes-base.noOp` with `temp: ''`, but the tester names the node type by its description, `noOp`: the
+ * Workflow fills in `temp: ''` as the property's default, and the type never matches.)
  */
 import { ExecuteContext, RoutingNode } from 'n8n-core';
 import {
 	createRunExecutionData,
+	type ICredentialDataDecryptedObject,
 	NodeConnectionTypes,
 	NodeHelpers,
 	Workflow,
@@ -33,7 +38,15 @@ function readPath(data: unknown, path: string): unknown {
 	return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], data);
 }
 
-export async function testCredential(store: CredentialStore, credentialId: string): Promise<CredentialTestResult> {
+/**
+ * Tests a stored credential. `edits` are values changed in the editor's form and not saved yet: n8n tests the form
+ * (the stored values with the edits) while preAuthentication persists a new token into the stored credential.
+ */
+export async function testCredential(
+	store: CredentialStore,
+	credentialId: string,
+	edits: ICredentialDataDecryptedObject = {},
+): Promise<CredentialTestResult> {
 	const stored = store.get(credentialId);
 	const type = credentialTypes.get(stored.type);
 	const test = type?.test as ICredentialTestRequest | undefined;
@@ -60,9 +73,11 @@ export async function testCredential(store: CredentialStore, credentialId: strin
 	};
 	const node: INode = {
 		id: 'temp',
-		parameters: { temp: '' },
+		// As n8n 2.40.7 and 1.123.81 build it: `parameters: {}` (the Workflow adds `temp: ''`) and the type named
+		// by the node type's description, which the loader leaves unprefixed (`noOp`).
+		parameters: {},
 		name: 'Temp-Node',
-		type: 'n8n-nodes-base.noOp',
+		type: nodeType.description.name,
 		typeVersion: 1,
 		position: [0, 0],
 		credentials: { [stored.type]: { id: stored.id, name: stored.name } },
@@ -86,7 +101,7 @@ export async function testCredential(store: CredentialStore, credentialId: strin
 		id: stored.id,
 		name: stored.name,
 		type: stored.type,
-		data: { ...stored.data },
+		data: { ...stored.data, ...edits },
 	};
 
 	let response: INodeExecutionData[][] | null | undefined;

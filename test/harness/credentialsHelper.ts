@@ -1,9 +1,11 @@
 /**
  * An in-memory credentials helper that does what n8n's CLI `CredentialsHelper` does
  * (packages/cli/src/credentials-helper.ts): generic `authenticate` properties resolved as expressions against
- * `$credentials`, function-style authenticate, and `preAuthentication` run when the single hidden expirable
- * field is empty, when n8n reports the credential expired, or during a credential test, with the result
- * persisted (so a cached token survives across executions, as in the database).
+ * `$credentials`, function-style authenticate (called with the credentials and the request options, its result
+ * used as is), and `preAuthentication` run when the single hidden expirable field is empty or when n8n reports the
+ * credential expired (after a 401), with the result persisted (so a cached token survives across executions, as in
+ * the database). n8n's "forced for credential tests" condition is mirrored too, but n8n 2.40.7 and 1.123.81 never
+ * meet it (their test node's type is `noOp`, not `n8n-nodes-base.noOp`), nor does ./credentialTest.ts.
  */
 import {
 	ICredentialsHelper,

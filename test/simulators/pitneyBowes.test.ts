@@ -620,7 +620,7 @@ describe('PitneyBowesFulfillmentApi credential', () => {
 
 	it('gets a token with Basic auth and a form body, keeping the secret out of the URL', async () => {
 		const result = await credentialType.preAuthentication.call(helper, credentials());
-		expect(Object.keys(result)).toEqual(['accessToken']);
+		expect(Object.keys(result)).toEqual(['accessToken', 'tokenFor']);
 		expect(sim.tokensIssued).toBe(1);
 		const request = sim.requests.at(-1)!;
 		expect(request.route).toBe(PITNEY_BOWES_ROUTES.token);
@@ -630,8 +630,9 @@ describe('PitneyBowesFulfillmentApi credential', () => {
 		expect(request.rawPath + request.query.toString()).not.toContain(API_SECRET);
 
 		sim.addOrder({ orderId: 'PB-1', status: 'SHIPPED' });
-		const authenticate = credentialType.authenticate.properties.headers!.Authorization as string;
-		expect(authenticate).toBe('=Bearer {{$credentials.accessToken}}');
+		// The token goes out as a Bearer header while it belongs to these values (tokenFor).
+		const authenticated = await credentialType.authenticate({ ...credentials(), ...result }, { url: '/x', headers: {} });
+		expect(authenticated.headers).toEqual({ Authorization: `Bearer ${result.accessToken as string}` });
 		expect((await getStatus('PB-1', result.accessToken as string)).data.status).toBe('SHIPPED');
 	});
 
@@ -669,7 +670,7 @@ describe('PitneyBowesFulfillmentApi credential', () => {
 
 	it('declares the documented fields and a test request the simulator accepts', async () => {
 		const names = credentialType.properties.map((p) => p.name);
-		expect(names).toEqual(['environment', 'baseUrl', 'apiKey', 'apiSecret', 'clientId', 'accessToken']);
+		expect(names).toEqual(['environment', 'baseUrl', 'apiKey', 'apiSecret', 'clientId', 'accessToken', 'tokenFor']);
 		expect(credentialType.properties.find((p) => p.name === 'accessToken')).toEqual({
 			displayName: 'Access Token',
 			name: 'accessToken',
