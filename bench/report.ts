@@ -185,10 +185,17 @@ export function explanations(report: BenchReport): string[] {
 		const label = `${variant} ${PROVIDER_LABELS[provider]}`;
 		const apiRequests = counts.requests - counts.tokenRequests;
 		if (variant === 'A' && counts.rateLimited > 0) {
+			const fullSpeed = Math.round((result.limit.concurrency * 1000) / settings.latencyMs);
 			lines.push(
-				`${label}: ${counts.rateLimited} answers were 429 and the requests stopped ${timeline.idleGaps} times (${fixed(timeline.idleSeconds, 1)} s without a request). ` +
-					`Max Concurrency ${result.limit.concurrency} at ${settings.latencyMs} ms latency sends up to ${Math.round((result.limit.concurrency * 1000) / settings.latencyMs)} requests/s, ` +
-					`above the ${settings.ratePerSecond}/s limit; each 429's Retry-After (1 s) pauses every request of the execution, and after the pause the node sends at full speed again, so the cycle repeats about every ${settings.ratePerSecond} requests.`,
+				`${label}: the first requests went out at full speed (Max Concurrency ${result.limit.concurrency} at ${settings.latencyMs} ms latency: up to ${fullSpeed} requests/s) ` +
+					`until the provider answered 429 (${counts.rateLimited} answers in all); Retry-After paused every request of the execution ` +
+					`(${timeline.idleGaps} ${timeline.idleGaps === 1 ? 'pause' : 'pauses'}, ${fixed(timeline.idleSeconds, 1)} s without a request), and from then on the node paced itself ` +
+					`to the rate the provider had accepted in the second before the 429: the last ${timeline.steadyRequests} requests arrived at ${fixed(timeline.steadyRate, 1)}/s ` +
+					`(the limit is ${settings.ratePerSecond}/s).` +
+					(phases
+						? ` Before its first request the node spent ${fixed(phases.beforeFirstRequest)} s reading the items' parameters (n8n evaluating the Order ID expression ${settings.orders} times` +
+							`${report.calibration?.seconds !== undefined ? `; the calibration workflow needs ${fixed(report.calibration.seconds)} s for the same` : ''}).`
+						: ''),
 			);
 		}
 		if (variant === 'A' && provider === 'ppl' && phases) {
@@ -196,6 +203,14 @@ export function explanations(report: BenchReport): string[] {
 				`${label}: ${fixed(phases.beforeFirstRequest)} s before the first request (the node reads every item's parameters, i.e. n8n evaluates the Order ID expression ${settings.orders} times, before it sends anything` +
 					`${report.calibration?.seconds !== undefined ? `; the calibration workflow needs ${fixed(report.calibration.seconds)} s for the same` : ''}), ` +
 					`${fixed(phases.requests)} s for the token request and the ${apiRequests} grouped requests (paced 50 ms apart: PPL's 40 ms plus a 10 ms margin).`,
+			);
+		}
+		const floor = report.calibration?.seconds;
+		if (variant === 'A' && floor !== undefined && TIME_TARGET_FACTOR * result.limit.seconds < floor) {
+			lines.push(
+				`${label}: the time target, ${TIME_TARGET_FACTOR} × ${fixed(result.limit.seconds)} s = ${fixed(TIME_TARGET_FACTOR * result.limit.seconds)} s, is below what n8n itself needs before any node can send a request: ` +
+					`${fixed(floor)} s to evaluate one expression per item for ${settings.orders} items (the calibration workflow). ` +
+					`No node inside n8n can meet it; A took ${fixed(outcome.seconds - floor)} s beyond that floor (${fixed(outcome.seconds / result.limit.seconds)}× the limit in all).`,
 			);
 		}
 		if (variant === 'B' && outcome.error) {

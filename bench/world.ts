@@ -221,6 +221,9 @@ export interface Timeline {
 	idleSeconds: number;
 	/** The Retry-After values the simulator sent, in seconds, with their counts. */
 	retryAfter: Record<string, number>;
+	/** Requests that arrived after the last idle gap (all of them without one), and their rate per second. */
+	steadyRequests: number;
+	steadyRate: number;
 }
 
 /** Reads the simulator's request log: when requests arrived, and the pauses between them. */
@@ -229,13 +232,17 @@ export function timelineOf(world: BenchWorld, provider: ProviderKey, minGapMs = 
 	const times = sim.requests.map((request) => request.receivedAt).sort((a, b) => a - b);
 	let idleGaps = 0;
 	let idleMs = 0;
+	let steadyFrom = 0;
 	for (let i = 1; i < times.length; i++) {
 		const gap = times[i] - times[i - 1];
 		if (gap >= minGapMs) {
 			idleGaps++;
 			idleMs += gap;
+			steadyFrom = i;
 		}
 	}
+	const steadyRequests = times.length - steadyFrom;
+	const steadySpan = (times[times.length - 1] - times[steadyFrom]) / 1000;
 	const retryAfter: Record<string, number> = {};
 	for (const [value, count] of Object.entries(world.retryAfterSeen[provider])) retryAfter[value] = count;
 	return {
@@ -245,5 +252,8 @@ export function timelineOf(world: BenchWorld, provider: ProviderKey, minGapMs = 
 		idleGaps,
 		idleSeconds: idleMs / 1000,
 		retryAfter,
+		steadyRequests,
+		// n requests span n − 1 intervals.
+		steadyRate: steadyRequests > 1 && steadySpan > 0 ? (steadyRequests - 1) / steadySpan : 0,
 	};
 }

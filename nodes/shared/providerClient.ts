@@ -195,6 +195,9 @@ const NETWORK_MESSAGES: Record<string, string> = {
 	ERR_CANCELED: 'the execution was cancelled',
 };
 
+/** Pace a little below the rate the provider accepted before its first 429. */
+export const LEARNED_RATE_MARGIN = 1.03;
+
 /** How many times one execution may refresh a token before it concludes the credential itself is wrong. */
 const MAX_TOKEN_REFRESHES = 3;
 
@@ -202,6 +205,12 @@ const MAX_TOKEN_REFRESHES = 3;
 type SendOutcome = { response: ProviderResponse } | { error: unknown };
 
 type Attempt = { kind: 'response'; response: ProviderResponse } | { kind: 'resend' };
+
+/** When a request started, and its number among all the client's starts. */
+interface RequestStart {
+	at: number;
+	number: number;
+}
 
 export class ProviderClient {
 	private readonly retry: RetryPolicy;
@@ -218,8 +227,16 @@ export class ProviderClient {
 	private unreachable?: ProviderError;
 	/** When the provider last answered anything (any HTTP status). */
 	private lastAnswerAt = 0;
+	/** When the requests of the last two seconds started (oldest first): what the provider took before a 429. */
+	private readonly recentStarts: number[] = [];
+	/** How many starts were dropped from the front of `recentStarts`, so a start's number finds its place. */
+	private droppedStarts = 0;
+	/** Gap between request starts learned from the provider's 429s (0 until the first one). */
+	private learnedGapMs = 0;
+	/** The earliest start of the next request under the learned pace. */
+	private nextPacedSlot = 0;
 	/** Requests sent, retries made and rate-limit answers seen, for diagnostics and tests. */
-	readonly counters = { requests: 0, retries: 0, rateLimited: 0, tokenRefreshes: 0 };
+	readonly counters = { requests: 0, retries: 0, rateLimited: 0, tokenRefreshes: 0, learnedGapMs: 0 };
 
 	constructor(
 		private readonly context: RequestContext,
@@ -247,7 +264,7 @@ export class ProviderClient {
 		for (;;) {
 			if (this.authFailure) throw this.authFailure;
 			if (this.unreachable) throw this.unreachable;
-			await this.waitForTurn();
+			const start = await this.waitForTurn();
 			const generation = this.tokenGeneration;
 			const sent = await this.send(request, false);
 			if (!this.firstAnswered) {
@@ -307,6 +324,7 @@ export class ProviderClient {
 				if (response.statusCode === 429 || retryAfterMs !== undefined) {
 					// A rate limit applies to the whole client: every request of this execution waits it out.
 					this.counters.rateLimited++;
+					this.learnRate(retryAfterMs, start);
 					this.pauseUntil = Math.max(this.pauseUntil, Date.now() + delay);
 				}
 				await sleep(delay);
@@ -468,13 +486,46 @@ export class ProviderClient {
 		};
 	}
 
-	private async waitForTurn(): Promise<void> {
+	/** Waits until this client may start a request (pause, pacing); returns when, and the start's number. */
+	private async waitForTurn(): Promise<RequestStart> {
 		for (;;) {
-			const wait = Math.max(this.pauseUntil, this.nextStart) - Date.now();
+			const wait = Math.max(this.pauseUntil, this.nextStart, this.nextPacedSlot) - Date.now();
 			if (wait <= 0) break;
 			await sleep(wait);
 		}
-		this.nextStart = Date.now() + (this.profile.minRequestGapMs ?? 0);
+		const now = Date.now();
+		this.nextStart = now + (this.profile.minRequestGapMs ?? 0);
+		if (this.learnedGapMs > 0) {
+			// The learned pace counts from the slot this request was given, not from when its timer fired: timers
+			// wake a millisecond or two late, and counting from the wake-up would slow every later request as much.
+			// A request that comes after an idle spell gets a fresh slot, so idling never builds up a burst.
+			const slot = Math.max(this.nextPacedSlot, this.pauseUntil);
+			this.nextPacedSlot = (now - slot < this.learnedGapMs ? slot : now) + this.learnedGapMs;
+		}
+		this.recentStarts.push(now);
+		const start = { at: now, number: this.droppedStarts + this.recentStarts.length - 1 };
+		while (this.recentStarts.length > 0 && this.recentStarts[0] < now - 2000) {
+			this.recentStarts.shift();
+			this.droppedStarts++;
+		}
+		return start;
+	}
+
+	/**
+	 * A rate limit: from now on, space request starts so that the client stays under the rate the provider took
+	 * before this 429: the requests started during the second before the refused one (they were sent earlier, so the
+	 * provider counted them first; their answers may still be on the way, which is why starts are counted, not
+	 * answers). Learnt only from a second of unpaused sending (not from the other requests in flight with this one,
+	 * nor right after a pause, when that second holds few requests) and never from a 429 asking for no wait
+	 * (`Retry-After: 0`, a transient refusal). The pace only ever gets slower, and it lasts for this execution.
+	 */
+	private learnRate(retryAfterMs: number | undefined, refused: RequestStart): void {
+		if (retryAfterMs === 0 || Date.now() < this.pauseUntil + 1000) return;
+		const earlier = this.recentStarts.slice(0, Math.max(0, refused.number - this.droppedStarts));
+		const taken = earlier.filter((at) => at >= refused.at - 1000).length;
+		const gap = (1000 / Math.max(1, taken)) * LEARNED_RATE_MARGIN;
+		this.learnedGapMs = Math.max(this.learnedGapMs, gap);
+		this.counters.learnedGapMs = this.learnedGapMs;
 	}
 
 	private describe(response: ProviderResponse): ProviderErrorDetails {

@@ -2,7 +2,7 @@
  * The request layer's pacing and rate-limit pause, measured where they are decided: when the client hands a
  * request to n8n. (Arrival times at a server in the same busy process would measure the event loop instead.)
  */
-import { ProviderClient, type ProviderProfile, type RequestContext } from '../../nodes/shared/providerClient';
+import { LEARNED_RATE_MARGIN, ProviderClient, type ProviderProfile, type RequestContext } from '../../nodes/shared/providerClient';
 import { DEFAULT_RETRY_POLICY } from '../../nodes/shared/retryPolicy';
 
 function recordingContext(answer: (call: number) => { statusCode: number; headers?: Record<string, string> }) {
@@ -88,4 +88,84 @@ test('after a token refresh, the new token is kept out of messages too', async (
 	const error = await client.request({ method: 'GET', url: 'http://x/' }).catch((e: Error) => e);
 	expect((error as Error).message).toBe('Test: bad request for [redacted]');
 	expect(client.secretValues).toContain(NEW_TOKEN);
+});
+
+describe('pacing learned from a rate limit', () => {
+	/** Accepts `accepted` requests, refuses the next with 429 + Retry-After, then accepts everything. */
+	const limitedAfter = (accepted: number, retryAfter: string) => (call: number) =>
+		call === accepted + 1 ? { statusCode: 429, headers: { 'retry-after': retryAfter } } : { statusCode: 200 };
+
+	/** Sends `count` requests through `workers` lanes (one by default: the order of the sends is then known). */
+	const sendAll = async (client: ProviderClient, count: number, workers = 1) => {
+		let next = 0;
+		await Promise.all(
+			Array.from({ length: workers }, async () => {
+				while (next < count) await client.request({ method: 'GET', url: `http://x/${next++}` });
+			}),
+		);
+	};
+
+	test('after a 429, requests are spaced to the rate the provider accepted in the second before it', async () => {
+		const { context, sentAt } = recordingContext(limitedAfter(10, '1'));
+		const client = new ProviderClient(context, profile(undefined), settings);
+		await sendAll(client, 20);
+		// 10 accepted within a second, then the 429: 10 per second, less the margin = one start every ~103 ms.
+		const gap = 100 * LEARNED_RATE_MARGIN;
+		expect(client.counters.learnedGapMs).toBeCloseTo(gap, 5);
+		expect(client.counters.rateLimited).toBe(1);
+		const afterPause = sentAt.slice(11);
+		expect(afterPause[0] - sentAt[10]).toBeGreaterThanOrEqual(990);
+		expect(afterPause).toHaveLength(10);
+		// Each request has a slot one gap after the previous slot, counted from the end of the pause; sleep() never
+		// wakes early, so no start comes before its slot (1 ms of timer rounding allowed).
+		afterPause.forEach((time, k) => expect(time - (sentAt[10] + 1000 + k * gap)).toBeGreaterThanOrEqual(-1));
+		// Before the 429 nothing held the requests back (no pacing was known yet).
+		expect(sentAt[9] - sentAt[0]).toBeLessThan(100);
+	});
+
+	test('the rate counts the requests started before the refused one, also those whose answers are still on the way', async () => {
+		let calls = 0;
+		const context: RequestContext = {
+			helpers: {
+				httpRequestWithAuthentication: async () => {
+					const call = ++calls;
+					// 50 ms latency with 5 lanes: when the 429 comes back, the 4 requests sent before it are unanswered.
+					await new Promise((resolve) => setTimeout(resolve, 50));
+					return call === 21
+						? { statusCode: 429, headers: { 'retry-after': '1' }, body: '{}' }
+						: { statusCode: 200, headers: {}, body: '{}' };
+				},
+			},
+		};
+		const client = new ProviderClient(context, profile(undefined), settings);
+		await sendAll(client, 30, 5);
+		// 20 requests started in the second before the refused one: 20 per second, less the margin.
+		expect(client.counters.learnedGapMs).toBeCloseTo(50 * LEARNED_RATE_MARGIN, 5);
+	});
+
+	test('a 429 with Retry-After: 0 (a transient refusal) teaches no pace', async () => {
+		const { context, sentAt } = recordingContext(limitedAfter(3, '0'));
+		const client = new ProviderClient(context, profile(undefined), settings);
+		await sendAll(client, 8);
+		expect(client.counters.learnedGapMs).toBe(0);
+		expect(sentAt).toHaveLength(9);
+		expect(sentAt[8] - sentAt[0]).toBeLessThan(500);
+	});
+
+	test('the pace does not drift when timers wake late: each start keeps to its slot', async () => {
+		// Every sleep() wakes 20 ms late (a busy event loop); counting the pace from the wake-up would add 20 ms per request.
+		const workflow = jest.requireActual<typeof import('n8n-workflow')>('n8n-workflow');
+		const late = jest.spyOn(workflow, 'sleep').mockImplementation(async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms + 20)));
+		try {
+			const { context, sentAt } = recordingContext(limitedAfter(10, '1'));
+			const client = new ProviderClient(context, profile(undefined), settings);
+			await sendAll(client, 21);
+			const afterPause = sentAt.slice(11);
+			expect(afterPause).toHaveLength(11);
+			// 10 gaps of ~103 ms: ~1,030 ms when each start keeps to its slot, ~1,230 ms when the lateness adds up.
+			expect(afterPause[10] - afterPause[0]).toBeLessThan(1_130);
+		} finally {
+			late.mockRestore();
+		}
+	});
 });
