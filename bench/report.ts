@@ -176,6 +176,17 @@ export function comparisons(report: BenchReport): string[] {
 	return lines;
 }
 
+/** When the 429s came, in bursts, and how busy the second before each burst was (the first five bursts). */
+function rateLimitBursts(timeline: Timeline): string {
+	const bursts = timeline.rateLimitBursts ?? [];
+	if (bursts.length === 0) return '';
+	const shown = bursts
+		.slice(0, 5)
+		.map((burst) => `${fixed(burst.atSeconds)} s (${burst.count}; ${burst.arrivedInSecondBefore} requests arrived in the second before)`)
+		.join(', ');
+	return `; 429s at ${shown}${bursts.length > 5 ? ` and ${bursts.length - 5} more bursts` : ''}`;
+}
+
 /** Why each run took what it took, read off the counters (rules for the patterns this benchmark shows). */
 export function explanations(report: BenchReport): string[] {
 	const { settings } = report;
@@ -317,7 +328,8 @@ function markdown(report: BenchReport): string {
 		return (
 			`- **${result.variant} ${PROVIDER_LABELS[result.provider]}** (\`${result.workflowFile}\`): ${nodes}. ` +
 			`Requests arrived over ${fixed(result.timeline.spanSeconds)} s with ${result.timeline.idleGaps} idle gaps ≥ 250 ms (${fixed(result.timeline.idleSeconds)} s in total)` +
-			`${retryAfter ? `; Retry-After sent: ${retryAfter}` : ''}; at most ${result.counts.maxConcurrent} requests in flight; ` +
+			`${retryAfter ? `; Retry-After sent: ${retryAfter}` : ''}` +
+			`${rateLimitBursts(result.timeline)}; at most ${result.counts.maxConcurrent} requests in flight; ` +
 			(result.phases
 				? `the request node spent ${fixed(result.phases.beforeFirstRequest)} s before its first request, ${fixed(result.phases.requests)} s from first to last request and ${fixed(result.phases.afterLastRequest)} s after the last; `
 				: '') +

@@ -73,6 +73,8 @@ export interface BenchWorld {
 	tokenRoute: Partial<Record<ProviderKey, string>>;
 	/** Retry-After values of the 429 answers sent since the last reset, per provider. */
 	retryAfterSeen: Record<ProviderKey, Record<string, number>>;
+	/** When each 429 was sent (epoch milliseconds). */
+	rateLimitedAt: Record<ProviderKey, number[]>;
 	stop(): Promise<void>;
 }
 
@@ -130,13 +132,14 @@ export async function startWorld(settings: BenchSettings, ports: Partial<Record<
 	const sims: BenchSimulators = { altcraft, pitneyBowes, ppl };
 	const urls = {} as Record<ProviderKey, string>;
 	const retryAfterSeen = { altcraft: {}, pitneyBowes: {}, ppl: {} } as BenchWorld['retryAfterSeen'];
+	const rateLimitedAt: BenchWorld['rateLimitedAt'] = { altcraft: [], pitneyBowes: [], ppl: [] };
 	for (const provider of PROVIDERS) {
 		const sim: ProviderSimulator = sims[provider];
 		sim.latencyMs = settings.latencyMs;
 		sim.rateLimit = { limit: settings.ratePerSecond, windowMs: 1000 };
 		// Arrival times of every request: idle gaps show pauses (Retry-After, batching intervals).
 		sim.maxLoggedRequests = 50_000;
-		recordRetryAfter(sim, retryAfterSeen[provider]);
+		recordRetryAfter(sim, retryAfterSeen[provider], rateLimitedAt[provider]);
 		urls[provider] = await startOn(sim, ports[provider] ?? 0);
 	}
 	return {
@@ -146,6 +149,7 @@ export async function startWorld(settings: BenchSettings, ports: Partial<Record<
 		truth,
 		tokenRoute: { pitneyBowes: PITNEY_BOWES_ROUTES.token, ppl: PPL_ROUTES.token },
 		retryAfterSeen,
+		rateLimitedAt,
 		stop: async () => {
 			await Promise.all(PROVIDERS.map(async (provider) => await sims[provider].stop()));
 		},
@@ -153,13 +157,14 @@ export async function startWorld(settings: BenchSettings, ports: Partial<Record<
 }
 
 /** Counts the Retry-After header of every 429 the simulator sends (the framework sets it, the node obeys it). */
-function recordRetryAfter(sim: ProviderSimulator, seen: Record<string, number>): void {
+function recordRetryAfter(sim: ProviderSimulator, seen: Record<string, number>, at: number[]): void {
 	const target = sim as unknown as { send: (res: unknown, response: { status: number; headers?: Record<string, string> }) => void };
 	const send = target.send.bind(sim);
 	target.send = (res, response) => {
 		if (response.status === 429) {
 			const value = response.headers?.['retry-after'] ?? 'none';
 			seen[value] = (seen[value] ?? 0) + 1;
+			at.push(Date.now());
 		}
 		send(res, response);
 	};
@@ -180,6 +185,7 @@ export function resetCounters(world: BenchWorld): void {
 	for (const provider of PROVIDERS) {
 		world.sims[provider].resetStats();
 		for (const key of Object.keys(world.retryAfterSeen[provider])) delete world.retryAfterSeen[provider][key];
+		world.rateLimitedAt[provider].length = 0;
 	}
 }
 
@@ -221,6 +227,11 @@ export interface Timeline {
 	idleSeconds: number;
 	/** The Retry-After values the simulator sent, in seconds, with their counts. */
 	retryAfter: Record<string, number>;
+	/**
+	 * The 429s in bursts (429s less than a second apart), each with its start in seconds after the first request
+	 * and how many requests had arrived in the second before it.
+	 */
+	rateLimitBursts: Array<{ atSeconds: number; count: number; arrivedInSecondBefore: number }>;
 	/** Requests that arrived after the last idle gap (all of them without one), and their rate per second. */
 	steadyRequests: number;
 	steadyRate: number;
@@ -243,6 +254,22 @@ export function timelineOf(world: BenchWorld, provider: ProviderKey, minGapMs = 
 	}
 	const steadyRequests = times.length - steadyFrom;
 	const steadySpan = (times[times.length - 1] - times[steadyFrom]) / 1000;
+	const rateLimitBursts: Timeline['rateLimitBursts'] = [];
+	let burstEnd = -Infinity;
+	for (const at of [...world.rateLimitedAt[provider]].sort((a, b) => a - b)) {
+		if (at - burstEnd < 1000 && rateLimitBursts.length > 0) {
+			rateLimitBursts[rateLimitBursts.length - 1].count++;
+		} else {
+			// The 429 is sent after the simulated latency: the request it refused arrived that much earlier.
+			const arrived = at - world.settings.latencyMs;
+			rateLimitBursts.push({
+				atSeconds: (arrived - (times[0] ?? arrived)) / 1000,
+				count: 1,
+				arrivedInSecondBefore: times.filter((time) => time >= arrived - 1000 && time < arrived).length,
+			});
+		}
+		burstEnd = at;
+	}
 	const retryAfter: Record<string, number> = {};
 	for (const [value, count] of Object.entries(world.retryAfterSeen[provider])) retryAfter[value] = count;
 	return {
@@ -252,6 +279,7 @@ export function timelineOf(world: BenchWorld, provider: ProviderKey, minGapMs = 
 		idleGaps,
 		idleSeconds: idleMs / 1000,
 		retryAfter,
+		rateLimitBursts,
 		steadyRequests,
 		// n requests span n − 1 intervals.
 		steadyRate: steadyRequests > 1 && steadySpan > 0 ? (steadyRequests - 1) / steadySpan : 0,

@@ -196,7 +196,7 @@ const NETWORK_MESSAGES: Record<string, string> = {
 };
 
 /** Pace a little below the rate the provider accepted before its first 429. */
-export const LEARNED_RATE_MARGIN = 1.03;
+export const LEARNED_RATE_MARGIN = 1.05;
 
 /** How many times one execution may refresh a token before it concludes the credential itself is wrong. */
 const MAX_TOKEN_REFRESHES = 3;
