@@ -201,8 +201,8 @@ export function explanations(report: BenchReport): string[] {
 				`${label}: the first requests went out at full speed (Max Concurrency ${result.limit.concurrency} at ${settings.latencyMs} ms latency: up to ${fullSpeed} requests/s) ` +
 					`until the provider answered 429 (${counts.rateLimited} answers in all); Retry-After paused every request of the execution ` +
 					`(${timeline.idleGaps} ${timeline.idleGaps === 1 ? 'pause' : 'pauses'}, ${fixed(timeline.idleSeconds, 1)} s without a request), and from then on the node paced itself ` +
-					`to the rate the provider had accepted in the second before the 429: the last ${timeline.steadyRequests} requests arrived at ${fixed(timeline.steadyRate, 1)}/s ` +
-					`(the limit is ${settings.ratePerSecond}/s).` +
+					`to the rate the provider had accepted in the second before the 429, less 5%: the last ${timeline.steadyRequests} requests arrived at ${fixed(timeline.steadyRate, 1)}/s ` +
+					`(the limit is ${settings.ratePerSecond}/s${counts.tokenRequests > 0 ? '; the token request took one of the places of that second, which the node does not see' : ''}).` +
 					(phases
 						? ` Before its first request the node spent ${fixed(phases.beforeFirstRequest)} s reading the items' parameters (n8n evaluating the Order ID expression ${settings.orders} times` +
 							`${report.calibration?.seconds !== undefined ? `; the calibration workflow needs ${fixed(report.calibration.seconds)} s for the same` : ''}).`

@@ -210,10 +210,10 @@ type SendOutcome = { response: ProviderResponse } | { error: unknown };
 
 type Attempt = { kind: 'response'; response: ProviderResponse } | { kind: 'resend' };
 
-/** When a request started, and its number among all the client's starts. */
+/** When a request started, and what the provider made of it once it answered. */
 interface RequestStart {
 	at: number;
-	number: number;
+	answer?: 'accepted' | 'refused';
 }
 
 export class ProviderClient {
@@ -231,10 +231,10 @@ export class ProviderClient {
 	private unreachable?: ProviderError;
 	/** When the provider last answered anything (any HTTP status). */
 	private lastAnswerAt = 0;
-	/** When the requests of the last two seconds started (oldest first): what the provider took before a 429. */
-	private readonly recentStarts: number[] = [];
-	/** How many starts were dropped from the front of `recentStarts`, so a start's number finds its place. */
-	private droppedStarts = 0;
+	/** The requests of the last two seconds, oldest first: what the provider took before a 429. */
+	private readonly recentStarts: RequestStart[] = [];
+	/** A 429 to learn the pace from, settled when its pause ends (the answers in flight with it are in by then). */
+	private learning?: { refused: RequestStart; gapBefore: number };
 	/** Gap between request starts learned from the provider's 429s (0 until the first one). */
 	private learnedGapMs = 0;
 	/** The earliest start of the next request under the learned pace. */
@@ -310,7 +310,10 @@ export class ProviderClient {
 				response = attempt.response;
 			}
 
-			if (response.statusCode >= 200 && response.statusCode < 300) return response;
+			if (response.statusCode >= 200 && response.statusCode < 300) {
+				start.answer = 'accepted';
+				return response;
+			}
 
 			if (response.statusCode === 401 && !this.profile.tokenExpiredStatusCodes?.length) {
 				// A static key the provider refuses will be refused for every other item too: stop sending it.
@@ -328,6 +331,7 @@ export class ProviderClient {
 				if (response.statusCode === 429 || retryAfterMs !== undefined) {
 					// A rate limit applies to the whole client: every request of this execution waits it out.
 					this.counters.rateLimited++;
+					start.answer = 'refused';
 					this.learnRate(retryAfterMs, start);
 					this.pauseUntil = Math.max(this.pauseUntil, Date.now() + delay);
 				}
@@ -490,12 +494,16 @@ export class ProviderClient {
 		};
 	}
 
-	/** Waits until this client may start a request (pause, pacing); returns when, and the start's number. */
+	/** Waits until this client may start a request (pause, pacing); returns the start, to note its answer on. */
 	private async waitForTurn(): Promise<RequestStart> {
 		for (;;) {
 			const wait = Math.max(this.pauseUntil, this.nextStart, this.nextPacedSlot) - Date.now();
 			if (wait <= 0) break;
 			await sleep(wait);
+		}
+		if (this.learning) {
+			this.settleLearnedGap(this.learning);
+			this.learning = undefined;
 		}
 		const now = Date.now();
 		this.nextStart = now + (this.profile.minRequestGapMs ?? 0);
@@ -506,29 +514,41 @@ export class ProviderClient {
 			const slot = Math.max(this.nextPacedSlot, this.pauseUntil);
 			this.nextPacedSlot = (now - slot < this.learnedGapMs ? slot : now) + this.learnedGapMs;
 		}
-		this.recentStarts.push(now);
-		const start = { at: now, number: this.droppedStarts + this.recentStarts.length - 1 };
-		while (this.recentStarts.length > 0 && this.recentStarts[0] < now - 2000) {
-			this.recentStarts.shift();
-			this.droppedStarts++;
-		}
+		const start: RequestStart = { at: now };
+		this.recentStarts.push(start);
+		while (this.recentStarts.length > 0 && this.recentStarts[0].at < now - 2000) this.recentStarts.shift();
 		return start;
 	}
 
 	/**
 	 * A rate limit: from now on, space request starts so that the client stays under the rate the provider took
-	 * before this 429: the requests started during the second before the refused one (they were sent earlier, so the
-	 * provider counted them first; their answers may still be on the way, which is why starts are counted, not
-	 * answers). Learnt only from a second of unpaused sending (not from the other requests in flight with this one,
-	 * nor right after a pause, when that second holds few requests) and never from a 429 asking for no wait
-	 * (`Retry-After: 0`, a transient refusal). The pace only ever gets slower, and it lasts for this execution.
+	 * in the second before this 429. Learnt only from a second of unpaused sending (not from the other requests in
+	 * flight with this one, nor right after a pause, when that second holds few requests) and never from a 429 asking
+	 * for no wait (`Retry-After: 0`, a transient refusal). The pace only ever gets slower, and it lasts for this
+	 * execution. Set at once from what is known, and settled when the pause ends.
 	 */
 	private learnRate(retryAfterMs: number | undefined, refused: RequestStart): void {
 		if (retryAfterMs === 0 || Date.now() < this.pauseUntil + 1000) return;
-		const earlier = this.recentStarts.slice(0, Math.max(0, refused.number - this.droppedStarts));
-		const taken = earlier.filter((at) => at >= refused.at - 1000).length;
+		this.learning = { refused, gapBefore: this.learnedGapMs };
+		this.settleLearnedGap(this.learning);
+	}
+
+	/**
+	 * How many requests the provider took in the second before the refused one: those started before it that it did
+	 * not refuse (their answers may still be on the way: that is why starts are counted, not answers), corrected for
+	 * the order the provider saw them in, which is not quite the order they started in: a request started later that
+	 * it took counts too, by at most one request.
+	 */
+	private settleLearnedGap({ refused, gapBefore }: { refused: RequestStart; gapBefore: number }): void {
+		const position = this.recentStarts.indexOf(refused);
+		if (position < 0) return;
+		const inWindow = (start: RequestStart) => start.at >= refused.at - 1000;
+		const before = this.recentStarts.slice(0, position).filter(inWindow);
+		const takenBefore = before.filter((start) => start.answer !== 'refused').length;
+		const takenAfter = this.recentStarts.slice(position + 1).filter((start) => start.answer === 'accepted').length;
+		const taken = Math.min(takenBefore + takenAfter, before.length + 1);
 		const gap = (1000 / Math.max(1, taken)) * LEARNED_RATE_MARGIN;
-		this.learnedGapMs = Math.max(this.learnedGapMs, gap);
+		this.learnedGapMs = Math.max(gapBefore, gap);
 		this.counters.learnedGapMs = this.learnedGapMs;
 	}
 

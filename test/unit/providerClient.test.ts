@@ -123,24 +123,36 @@ describe('pacing learned from a rate limit', () => {
 		expect(sentAt[9] - sentAt[0]).toBeLessThan(100);
 	});
 
-	test('the rate counts the requests started before the refused one, also those whose answers are still on the way', async () => {
+	/** 50 ms latency, and the calls in `refused` answered 429 (Retry-After: 1 s); every other call is taken. */
+	const slowContext = (refused: (call: number) => boolean): RequestContext => {
 		let calls = 0;
-		const context: RequestContext = {
+		return {
 			helpers: {
 				httpRequestWithAuthentication: async () => {
 					const call = ++calls;
-					// 50 ms latency with 5 lanes: when the 429 comes back, the 4 requests sent before it are unanswered.
 					await new Promise((resolve) => setTimeout(resolve, 50));
-					return call === 21
+					return refused(call)
 						? { statusCode: 429, headers: { 'retry-after': '1' }, body: '{}' }
 						: { statusCode: 200, headers: {}, body: '{}' };
 				},
 			},
 		};
-		const client = new ProviderClient(context, profile(undefined), settings);
+	};
+
+	test('the rate counts the requests started before the refused one, also those whose answers were still on the way', async () => {
+		// 5 lanes at 50 ms: when call 21's 429 comes back, calls 17–20 (taken) and 22–25 (refused too) are unanswered.
+		const client = new ProviderClient(slowContext((call) => call >= 21 && call <= 25), profile(undefined), settings);
 		await sendAll(client, 30, 5);
-		// 20 requests started in the second before the refused one: 20 per second, less the margin.
+		// 20 requests taken in the second before the refused one: 20 per second, less the margin.
 		expect(client.counters.learnedGapMs).toBeCloseTo(50 * LEARNED_RATE_MARGIN, 5);
+	});
+
+	test('a request started after the refused one that the provider took counts too, but one at most (arrival order)', async () => {
+		// Only call 21 refused: calls 22–25, started after it, were taken (they reached the provider first). The count
+		// is 21, not 24: more than one would mean the window had moved on, not that the order was shuffled.
+		const client = new ProviderClient(slowContext((call) => call === 21), profile(undefined), settings);
+		await sendAll(client, 30, 5);
+		expect(client.counters.learnedGapMs).toBeCloseTo((1000 / 21) * LEARNED_RATE_MARGIN, 5);
 	});
 
 	test('a 429 with Retry-After: 0 (a transient refusal) teaches no pace', async () => {
