@@ -1,30 +1,60 @@
+import { sleep } from 'n8n-workflow';
+
 /**
- * Runs `task` for every element with at most `limit` running at once. The first task runs alone so that a
- * credential with an empty token cache fetches ONE token that the others then reuse (n8n's preAuthentication
- * does not coalesce parallel refreshes). `shouldStop` lets a failing run stop taking new work.
+ * Runs `task` on every element `takeNext` hands out, with at most `limit` tasks running at once, until it hands
+ * out `undefined`. Elements are taken only when a task slot is free, so a caller that reads its input lazily
+ * overlaps that reading with the requests already in flight. The first task runs alone so that a credential
+ * with an empty token cache fetches ONE token that the others then reuse (n8n's preAuthentication does not
+ * coalesce parallel refreshes).
  */
-export async function forEachWithConcurrency<T>(
-	elements: readonly T[],
+export async function drainWithConcurrency<T>(
+	takeNext: () => Promise<T | undefined>,
 	limit: number,
-	task: (element: T, index: number) => Promise<void>,
-	shouldStop: () => boolean = () => false,
+	task: (element: T) => Promise<void>,
 ): Promise<void> {
-	if (elements.length === 0) return;
-	await task(elements[0], 0);
-	let next = 1;
+	const first = await takeNext();
+	if (first === undefined) return;
+	await task(first);
 	const worker = async () => {
-		while (next < elements.length && !shouldStop()) {
-			const index = next++;
-			await task(elements[index], index);
-		}
+		for (let element = await takeNext(); element !== undefined; element = await takeNext()) await task(element);
 	};
-	const workers = Math.max(1, Math.min(limit, elements.length - 1));
-	await Promise.all(Array.from({ length: workers }, worker));
+	await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
 }
 
-/** Splits a list into chunks of at most `size`. */
-export function chunk<T>(elements: readonly T[], size: number): T[][] {
-	const chunks: T[][] = [];
-	for (let i = 0; i < elements.length; i += size) chunks.push(elements.slice(i, i + size));
-	return chunks;
+/** The longest a group is read without giving way to requests already on their way. */
+export const READ_SLICE_MS = 2;
+
+/**
+ * Hands out elements 0 … count − 1 in groups of up to `groupSize`, each element read by `read` only when its group
+ * is asked for: one group at a time, in order. `read` returns undefined for an element that goes into no group
+ * (a bad item the caller has recorded). Once `shouldStop()` holds, nothing more is read or handed out.
+ * A long read gives way to the event loop every READ_SLICE_MS, so requests already started are not held up
+ * behind it (PPL's pacing counts arrivals, not starts).
+ */
+export function groupsReadOnDemand<T>(
+	count: number,
+	groupSize: number,
+	read: (index: number) => T | undefined,
+	shouldStop: () => boolean,
+): () => Promise<T[] | undefined> {
+	let nextIndex = 0;
+	const readGroup = async (): Promise<T[] | undefined> => {
+		const group: T[] = [];
+		let sliceStart = Date.now();
+		while (!shouldStop() && group.length < groupSize && nextIndex < count) {
+			if (Date.now() - sliceStart >= READ_SLICE_MS) {
+				await sleep(0);
+				sliceStart = Date.now();
+			}
+			const element = read(nextIndex++);
+			if (element !== undefined) group.push(element);
+		}
+		return !shouldStop() && group.length > 0 ? group : undefined;
+	};
+	let reading: Promise<unknown> = Promise.resolve();
+	return () => {
+		const group = reading.then(readGroup);
+		reading = group;
+		return group;
+	};
 }

@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { readCommonOptions, type CommonOptions } from './commonOptions';
-import { chunk, forEachWithConcurrency } from './concurrency';
+import { drainWithConcurrency, groupsReadOnDemand } from './concurrency';
 import { MAX_IDENTIFIER_LENGTH } from './identifier';
 import { mapStatus } from './mapStatus';
 import { errorSummary, toNodeError, type NodeItemError } from './nodeErrors';
@@ -67,7 +67,14 @@ export type ItemOutcome =
 	| { itemIndex: number; orderId: string | null; statuses: StatusItem[]; binaries: Array<IBinaryKeyData | undefined> }
 	| { itemIndex: number; orderId: string | null; error: NodeItemError };
 
-function quotedInput(value: unknown): string | null {
+/** The identifier as the user gave it, for the error item of a bad item (null when it is not text or a number). */
+function givenIdentifier(context: IExecuteFunctions, parameter: string, itemIndex: number): string | null {
+	let value: unknown;
+	try {
+		value = context.getNodeParameter(parameter, itemIndex, null);
+	} catch {
+		return null; // the expression itself fails: its error is the item's error already
+	}
 	if (typeof value === 'string') return value.trim().slice(0, MAX_IDENTIFIER_LENGTH);
 	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
 	return null;
@@ -97,21 +104,28 @@ export async function collectOutcomes<Query>(
 		return nodeError;
 	};
 
-	const queued: Array<{ itemIndex: number; query: Query }> = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			queued.push({ itemIndex, query: operation.readQuery(context, itemIndex) });
-		} catch (error) {
-			const given = quotedInput(context.getNodeParameter(operation.identifierParameter, itemIndex, null));
-			const nodeError = fail(itemIndex, given, error);
-			if (!continueOnFail) throw nodeError;
-		}
-	}
-
+	// Items are read (n8n evaluates their expressions, about a millisecond each) only when a request slot is free,
+	// so reading overlaps the requests in flight and the waits of a rate limit instead of coming before them. A
+	// bad item never becomes a request; without "continue on fail" it stops the reading, and the node fails once
+	// the requests already sent have answered.
 	let stopped = false;
-	const groups = chunk(queued, operation.fetchGroup ? (operation.groupSize ?? 1) : 1);
-	await forEachWithConcurrency(
-		groups,
+	const takeNextGroup = groupsReadOnDemand(
+		items.length,
+		operation.fetchGroup ? (operation.groupSize ?? 1) : 1,
+		(itemIndex) => {
+			try {
+				return { itemIndex, query: operation.readQuery(context, itemIndex) };
+			} catch (error) {
+				fail(itemIndex, givenIdentifier(context, operation.identifierParameter, itemIndex), error);
+				if (!continueOnFail) stopped = true;
+				return undefined;
+			}
+		},
+		() => stopped,
+	);
+
+	await drainWithConcurrency(
+		takeNextGroup,
 		options.maxConcurrency,
 		async (group) => {
 			let results: Array<ParsedOrderStatus[] | Error>;
@@ -152,7 +166,6 @@ export async function collectOutcomes<Query>(
 				};
 			});
 		},
-		() => stopped,
 	);
 
 	// Work stops after a failure without "continue on fail"; the lowest failed item is the node's error.

@@ -329,11 +329,28 @@ describe('bad input never becomes a request', () => {
 		expect(sim.stats.requests).toBe(0);
 	});
 
-	test('without "continue", the node fails on the first bad item with its index, before any request', async () => {
+	test('without "continue", the node fails on the first bad item with its index; nothing from it on is sent', async () => {
+		sim.addOrder({ external_id: 'A1', status: 'new' });
 		const result = await run(['A1', '', 'A2']);
 		expect(result.error?.message).toBe('Order ID is empty');
 		expect((result.error as unknown as { context: { itemIndex: number } }).context.itemIndex).toBe(1);
-		expect(sim.stats.requests).toBe(0);
+		// Items are read as the requests go: the one before the bad item was already asked, none after it.
+		expect(sim.requests.map((req) => (req.body as { external_id: string }).external_id)).toEqual(['A1']);
+	});
+
+	test('an Order ID expression that throws fails only its item under "continue"', async () => {
+		sim.addOrder({ external_id: 'A1', status: 'new' });
+		const workflow = withNodeSettings(
+			withParameters(WORKFLOW, NODE, { orderId: "={{ $json.order ? $json.order.id.toUpperCase() : $('No such node').item.json.id }}" }),
+			NODE,
+			{ onError: 'continueRegularOutput' },
+		);
+		const result = await runWorkflow(workflow, { credentials: store, input: [{ order: { id: 'a1' } }, {}] });
+		expect(result.error).toBeUndefined();
+		const [good, bad] = json(result);
+		expect(good).toMatchObject({ orderId: 'A1', status: 'accepted' });
+		expect(bad).toMatchObject({ orderId: null, error: { message: "Referenced node doesn't exist" } });
+		expect(sim.requests).toHaveLength(1);
 	});
 
 	test('hostile but valid ids travel inside the JSON body, unchanged, on the documented route', async () => {

@@ -629,10 +629,17 @@ describe('order identifiers', () => {
 		expect(sim.unmatched).toEqual([]);
 	});
 
-	it('refuses a bad id before any request, even among good ones, without continue on fail', async () => {
-		const result = await run([{ orderId: 'PB-SIM-SHIPPED' }, { orderId: '..' }]);
+	it('without continue on fail, a bad id among good ones fails the node and stops the reading there', async () => {
+		const result = await run(
+			[{ orderId: 'PB-SIM-SHIPPED' }, { orderId: 'PB-SIM-SHIPPED' }, { orderId: '..' }, { orderId: 'PB-SIM-SHIPPED' }],
+			{ parameters: { orderId: '={{ $json.orderId }}', options: { maxConcurrency: 1 } } },
+		);
 		expect(result.error!.message).toContain('not a valid identifier');
-		expect(sim.stats.requests).toBe(0);
+		expect((result.error as unknown as { context?: { itemIndex?: number } }).context?.itemIndex).toBe(2);
+		// Items are read as request slots free up: the two before it were asked, the bad one and the one
+		// after it never.
+		expect(statusRequests().map((request) => request.params.orderId)).toEqual(['PB-SIM-SHIPPED', 'PB-SIM-SHIPPED']);
+		expect(sim.unmatched).toEqual([]);
 	});
 
 	it.each(['../x', '%2e%2e/', '?', '#', '../../oauth/token', 'a b'])(

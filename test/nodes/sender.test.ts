@@ -351,11 +351,13 @@ describe('Sender: order references', () => {
 		expect(sim.stats.requests).toBe(0);
 	});
 
-	test('without "continue", a refused reference stops the node with the item index', async () => {
-		const result = await run(['SND-1', '   ']);
+	test('without "continue", a refused reference stops the node with the item index; nothing from it on is sent', async () => {
+		sim.addOrder({ reference: 'SND-1', status: 'accepted' });
+		const result = await run(['SND-1', '   ', 'SND-2']);
 		expect(result.error?.message).toBe('Order Reference is empty');
 		expect((result.error as { context?: IDataObject }).context?.itemIndex).toBe(1);
-		expect(sim.stats.requests).toBe(0);
+		// Items are read as the requests go: the one before the bad item was asked for, none after it.
+		expect(sim.stats.requests).toBe(1);
 	});
 
 	test.each([['../x'], ['%2e%2e/'], ['..%2F..%2Fadmin'], ['SND-1?status=delivered'], ['SND-1#x']])(

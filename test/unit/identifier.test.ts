@@ -4,7 +4,7 @@ import {
 	normaliseIdentifier,
 	parsePositiveInteger,
 } from '../../nodes/shared/identifier';
-import { chunk, forEachWithConcurrency } from '../../nodes/shared/concurrency';
+import { drainWithConcurrency, groupsReadOnDemand, READ_SLICE_MS } from '../../nodes/shared/concurrency';
 import { redactSecrets } from '../../nodes/shared/providerClient';
 
 describe('normaliseIdentifier', () => {
@@ -58,42 +58,139 @@ test('parsePositiveInteger', () => {
 	}
 });
 
-test('chunk splits into groups of at most n, in order', () => {
-	expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-	expect(chunk([], 50)).toEqual([]);
-});
+/** Hands out 0 … count − 1, then undefined, and records when each was taken (by the running tasks' count). */
+function counter(count: number, running: () => number) {
+	let next = 0;
+	const takenWhileRunning: number[] = [];
+	return {
+		takenWhileRunning,
+		take: async () => {
+			if (next >= count) return undefined;
+			takenWhileRunning.push(running());
+			return next++;
+		},
+	};
+}
 
-describe('forEachWithConcurrency', () => {
+describe('drainWithConcurrency', () => {
 	test('runs the first task alone, then at most `limit` at once, each exactly once', async () => {
 		let running = 0;
 		let peak = 0;
 		let peakDuringFirst = 0;
 		const seen: number[] = [];
-		await forEachWithConcurrency(
-			Array.from({ length: 20 }, (_, i) => i),
-			4,
-			async (value) => {
-				running++;
-				peak = Math.max(peak, running);
-				if (value === 0) peakDuringFirst = running;
-				await new Promise((resolve) => setTimeout(resolve, 5));
-				seen.push(value);
-				running--;
-			},
-		);
+		const source = counter(20, () => running);
+		await drainWithConcurrency(source.take, 4, async (value) => {
+			running++;
+			peak = Math.max(peak, running);
+			if (value === 0) peakDuringFirst = running;
+			await new Promise((resolve) => setTimeout(resolve, 5));
+			seen.push(value);
+			running--;
+		});
 		expect(peakDuringFirst).toBe(1);
 		expect(peak).toBe(4);
 		expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
 	});
 
-	test('stops taking work when asked', async () => {
+	test('takes an element only when a slot is free, so the source is read as the work goes', async () => {
+		let running = 0;
+		const source = counter(12, () => running);
+		await drainWithConcurrency(source.take, 3, async () => {
+			running++;
+			await new Promise((resolve) => setTimeout(resolve, 2));
+			running--;
+		});
+		expect(source.takenWhileRunning).toHaveLength(12);
+		// Never taken ahead: at most limit − 1 other tasks were running when an element was taken.
+		expect(Math.max(...source.takenWhileRunning)).toBeLessThanOrEqual(2);
+		// And reading really overlapped the work: later elements were taken while others ran.
+		expect(source.takenWhileRunning.slice(4).some((runningThen) => runningThen > 0)).toBe(true);
+	});
+
+	test('stops when the source hands out nothing more', async () => {
 		const seen: number[] = [];
 		let stop = false;
-		await forEachWithConcurrency([0, 1, 2, 3, 4, 5], 1, async (value) => {
+		const values = [0, 1, 2, 3, 4, 5];
+		await drainWithConcurrency(async () => (stop ? undefined : values.shift()), 1, async (value) => {
 			seen.push(value);
 			if (value === 2) stop = true;
-		}, () => stop);
+		});
 		expect(seen).toEqual([0, 1, 2]);
+	});
+
+	test('an empty source runs nothing', async () => {
+		const task = jest.fn(async () => undefined);
+		await drainWithConcurrency(async () => undefined, 5, task);
+		expect(task).not.toHaveBeenCalled();
+	});
+});
+
+describe('groupsReadOnDemand', () => {
+	const busyFor = (ms: number) => {
+		const until = Date.now() + ms;
+		while (Date.now() < until) {
+			// a parameter read that keeps the thread busy, like n8n evaluating an expression
+		}
+	};
+
+	test('reads in order, one group at a time, only when asked, skipping what read refused', async () => {
+		const readIndexes: number[] = [];
+		const take = groupsReadOnDemand(
+			7,
+			3,
+			(index) => {
+				readIndexes.push(index);
+				return index === 1 ? undefined : `item-${index}`;
+			},
+			() => false,
+		);
+		expect(readIndexes).toEqual([]);
+		expect(await take()).toEqual(['item-0', 'item-2', 'item-3']);
+		expect(readIndexes).toEqual([0, 1, 2, 3]);
+		// Two callers at once still get whole groups, one after the other.
+		const [second, third] = await Promise.all([take(), take()]);
+		expect(second).toEqual(['item-4', 'item-5', 'item-6']);
+		expect(third).toBeUndefined();
+	});
+
+	test('stops reading and hands out nothing once told to stop, not even the group it was reading', async () => {
+		let stop = false;
+		const readIndexes: number[] = [];
+		const take = groupsReadOnDemand(
+			10,
+			4,
+			(index) => {
+				readIndexes.push(index);
+				if (index === 5) stop = true;
+				return index;
+			},
+			() => stop,
+		);
+		expect(await take()).toEqual([0, 1, 2, 3]);
+		expect(await take()).toBeUndefined();
+		expect(readIndexes).toEqual([0, 1, 2, 3, 4, 5]);
+	});
+
+	test('a long group read gives way to the event loop (requests on their way are not held up)', async () => {
+		const readWhenTimerRan: number[] = [];
+		let read = 0;
+		const take = groupsReadOnDemand(
+			50,
+			50,
+			(index) => {
+				busyFor(1);
+				read = index + 1;
+				return index;
+			},
+			() => false,
+		);
+		setTimeout(() => readWhenTimerRan.push(read), 0);
+		const group = await take();
+		expect(group).toHaveLength(50);
+		// 50 reads of at least 1 ms each: the timer got its turn after about READ_SLICE_MS, not after the group.
+		expect(readWhenTimerRan).toHaveLength(1);
+		expect(readWhenTimerRan[0]).toBeLessThan(50);
+		expect(readWhenTimerRan[0]).toBeGreaterThanOrEqual(Math.floor(READ_SLICE_MS / 2));
 	});
 });
 
