@@ -275,6 +275,7 @@ export class ProviderClient {
 				// The first request may have fetched a token inside it: pace the next one from its end.
 				this.firstAnswered = true;
 				this.nextStart = Math.max(this.nextStart, Date.now() + (this.profile.minRequestGapMs ?? 0));
+				await this.noteTokenRequest(start);
 			}
 			let response: ProviderResponse;
 			if ('response' in sent) {
@@ -407,12 +408,11 @@ export class ProviderClient {
 		this.counters.tokenRefreshes++;
 		this.refreshing = (async () => {
 			try {
-				await this.waitForTurn();
+				const start = await this.waitForTurn();
 				const sent = await this.send(request, true);
 				if (!('response' in sent)) throw sent.error;
 				const { response } = sent;
-				// The credential now holds a new token: keep it out of messages too.
-				if (this.settings.reloadSecrets) this.secrets = [...this.secrets, ...(await this.settings.reloadSecrets())];
+				await this.noteTokenRequest(start);
 				if (this.isTokenExpired(response)) {
 					const described = this.describe(response);
 					throw new ProviderError(
@@ -518,6 +518,26 @@ export class ProviderClient {
 		this.recentStarts.push(start);
 		while (this.recentStarts.length > 0 && this.recentStarts[0].at < now - 2000) this.recentStarts.shift();
 		return start;
+	}
+
+	/**
+	 * After a request during which n8n may have fetched a token (the credential's preAuthentication): when the
+	 * credential holds a value it did not hold before, that token request was one more request the provider took
+	 * at `start` (it counts when a pace is learned), and the new token is kept out of messages like the secrets.
+	 */
+	private async noteTokenRequest(start: RequestStart): Promise<void> {
+		if (!this.settings.reloadSecrets || !this.profile.tokenExpiredStatusCodes?.length) return;
+		let current: string[];
+		try {
+			current = await this.settings.reloadSecrets();
+		} catch {
+			return; // only bookkeeping: the request itself went through
+		}
+		const fresh = current.filter((value) => !this.secrets.includes(value));
+		if (fresh.length === 0) return;
+		this.secrets = [...this.secrets, ...fresh];
+		const position = this.recentStarts.indexOf(start);
+		if (position >= 0) this.recentStarts.splice(position, 0, { at: start.at, answer: 'accepted' });
 	}
 
 	/**

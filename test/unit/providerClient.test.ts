@@ -155,6 +155,27 @@ describe('pacing learned from a rate limit', () => {
 		expect(client.counters.learnedGapMs).toBeCloseTo((1000 / 21) * LEARNED_RATE_MARGIN, 5);
 	});
 
+	test('a token n8n fetched inside the first request counts as one more request the provider took', async () => {
+		const { context, sentAt } = recordingContext(limitedAfter(10, '1'));
+		// The credential holds a new value once the first request has gone out: n8n's preAuthentication ran in it.
+		const reloadSecrets = async () => (sentAt.length > 0 ? ['client-secret', 'token-issued-in-run'] : ['client-secret']);
+		const tokenProfile = { ...profile(undefined), tokenExpiredStatusCodes: [401] };
+		const client = new ProviderClient(context, tokenProfile, { ...settings, secrets: ['client-secret'], reloadSecrets });
+		await sendAll(client, 20);
+		// The token request and 10 accepted requests in the second before the 429: 11 per second, less the margin.
+		expect(client.counters.learnedGapMs).toBeCloseTo((1000 / 11) * LEARNED_RATE_MARGIN, 5);
+		expect(client.secretValues).toContain('token-issued-in-run');
+	});
+
+	test('a credential without a token cache (nothing new after the first request) adds no request', async () => {
+		const { context } = recordingContext(limitedAfter(10, '1'));
+		const reloadSecrets = async () => ['static-key'];
+		const tokenProfile = { ...profile(undefined), tokenExpiredStatusCodes: [401] };
+		const client = new ProviderClient(context, tokenProfile, { ...settings, secrets: ['static-key'], reloadSecrets });
+		await sendAll(client, 20);
+		expect(client.counters.learnedGapMs).toBeCloseTo(100 * LEARNED_RATE_MARGIN, 5);
+	});
+
 	test('a 429 with Retry-After: 0 (a transient refusal) teaches no pace', async () => {
 		const { context, sentAt } = recordingContext(limitedAfter(3, '0'));
 		const client = new ProviderClient(context, profile(undefined), settings);
