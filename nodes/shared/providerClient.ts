@@ -196,11 +196,12 @@ const NETWORK_MESSAGES: Record<string, string> = {
 };
 
 /**
- * Pace 5% below the rate the provider took before its first 429: the provider counts requests when they arrive,
- * and the time from a start here to that moment varies by tens of milliseconds. With 3% the benchmark still hit
- * the limit again now and then, and each hit costs a whole Retry-After pause.
+ * Pace 6% below the rate the provider took before its first 429: the provider counts requests when they arrive,
+ * and the time from a start here to that moment varies by tens of milliseconds, so paced starts can still bunch
+ * up there (the benchmark saw 50 arrivals within one second while the starts kept to 47.6 per second). With 3% it
+ * hit the limit again now and then, and each hit costs a whole Retry-After pause.
  */
-export const LEARNED_RATE_MARGIN = 1.05;
+export const LEARNED_RATE_MARGIN = 1.06;
 
 /** How many times one execution may refresh a token before it concludes the credential itself is wrong. */
 const MAX_TOKEN_REFRESHES = 3;
@@ -210,10 +211,13 @@ type SendOutcome = { response: ProviderResponse } | { error: unknown };
 
 type Attempt = { kind: 'response'; response: ProviderResponse } | { kind: 'resend' };
 
-/** When a request started, and what the provider made of it once it answered. */
+/** When a request started, and when and how the provider answered it (taken: any answer but a 429). */
 interface RequestStart {
 	at: number;
-	answer?: 'accepted' | 'refused';
+	answer?: 'taken' | 'refused';
+	answeredAt?: number;
+	/** The order answers came in (several can come in within one millisecond). */
+	answerOrder?: number;
 }
 
 export class ProviderClient {
@@ -235,6 +239,7 @@ export class ProviderClient {
 	private readonly recentStarts: RequestStart[] = [];
 	/** A 429 to learn the pace from, settled when its pause ends (the answers in flight with it are in by then). */
 	private learning?: { refused: RequestStart; gapBefore: number };
+	private answersNoted = 0;
 	/** Gap between request starts learned from the provider's 429s (0 until the first one). */
 	private learnedGapMs = 0;
 	/** The earliest start of the next request under the learned pace. */
@@ -271,6 +276,7 @@ export class ProviderClient {
 			const start = await this.waitForTurn();
 			const generation = this.tokenGeneration;
 			const sent = await this.send(request, false);
+			if ('response' in sent) this.noteAnswer(start, sent.response);
 			if (!this.firstAnswered) {
 				// The first request may have fetched a token inside it: pace the next one from its end.
 				this.firstAnswered = true;
@@ -311,10 +317,7 @@ export class ProviderClient {
 				response = attempt.response;
 			}
 
-			if (response.statusCode >= 200 && response.statusCode < 300) {
-				start.answer = 'accepted';
-				return response;
-			}
+			if (response.statusCode >= 200 && response.statusCode < 300) return response;
 
 			if (response.statusCode === 401 && !this.profile.tokenExpiredStatusCodes?.length) {
 				// A static key the provider refuses will be refused for every other item too: stop sending it.
@@ -412,6 +415,7 @@ export class ProviderClient {
 				const sent = await this.send(request, true);
 				if (!('response' in sent)) throw sent.error;
 				const { response } = sent;
+				this.noteAnswer(start, response);
 				await this.noteTokenRequest(start);
 				if (this.isTokenExpired(response)) {
 					const described = this.describe(response);
@@ -520,6 +524,13 @@ export class ProviderClient {
 		return start;
 	}
 
+	/** Notes when and how the provider answered a request (a 429 is a refusal; any other answer counts as taken). */
+	private noteAnswer(start: RequestStart, response: ProviderResponse): void {
+		start.answer = response.statusCode === 429 ? 'refused' : 'taken';
+		start.answeredAt = Date.now();
+		start.answerOrder = ++this.answersNoted;
+	}
+
 	/**
 	 * After a request during which n8n may have fetched a token (the credential's preAuthentication): when the
 	 * credential holds a value it did not hold before, that token request was one more request the provider took
@@ -536,8 +547,11 @@ export class ProviderClient {
 		const fresh = current.filter((value) => !this.secrets.includes(value));
 		if (fresh.length === 0) return;
 		this.secrets = [...this.secrets, ...fresh];
+		// Answered before the request itself went out: halfway through it is as close as can be known.
+		const answeredAt = start.at + ((start.answeredAt ?? start.at) - start.at) / 2;
 		const position = this.recentStarts.indexOf(start);
-		if (position >= 0) this.recentStarts.splice(position, 0, { at: start.at, answer: 'accepted' });
+		const answerOrder = (start.answerOrder ?? 0) - 0.5;
+		if (position >= 0) this.recentStarts.splice(position, 0, { at: start.at, answer: 'taken', answeredAt, answerOrder });
 	}
 
 	/**
@@ -554,19 +568,22 @@ export class ProviderClient {
 	}
 
 	/**
-	 * How many requests the provider took in the second before the refused one: those started before it that it did
-	 * not refuse (their answers may still be on the way: that is why starts are counted, not answers), corrected for
-	 * the order the provider saw them in, which is not quite the order they started in: a request started later that
-	 * it took counts too, by at most one request.
+	 * How many requests the provider took in the second before it refused this one, counted by their ANSWERS: the
+	 * provider answers when it decides, so the answers' times follow its count closely, while the time from a start
+	 * here to the provider varies with n8n's work on each request (credentials, authentication) by tens of
+	 * milliseconds. Answers still on the way when the 429 came in count once they are in (settled when the pause ends).
 	 */
 	private settleLearnedGap({ refused, gapBefore }: { refused: RequestStart; gapBefore: number }): void {
-		const position = this.recentStarts.indexOf(refused);
-		if (position < 0) return;
-		const inWindow = (start: RequestStart) => start.at >= refused.at - 1000;
-		const before = this.recentStarts.slice(0, position).filter(inWindow);
-		const takenBefore = before.filter((start) => start.answer !== 'refused').length;
-		const takenAfter = this.recentStarts.slice(position + 1).filter((start) => start.answer === 'accepted').length;
-		const taken = Math.min(takenBefore + takenAfter, before.length + 1);
+		const { answeredAt: refusedAt, answerOrder: refusedOrder } = refused;
+		if (refusedAt === undefined || refusedOrder === undefined) return;
+		const taken = this.recentStarts.filter(
+			({ answer, answeredAt, answerOrder }) =>
+				answer === 'taken' &&
+				answeredAt !== undefined &&
+				answerOrder !== undefined &&
+				answeredAt > refusedAt - 1000 &&
+				answerOrder < refusedOrder,
+		).length;
 		const gap = (1000 / Math.max(1, taken)) * LEARNED_RATE_MARGIN;
 		this.learnedGapMs = Math.max(gapBefore, gap);
 		this.counters.learnedGapMs = this.learnedGapMs;

@@ -139,20 +139,19 @@ describe('pacing learned from a rate limit', () => {
 		};
 	};
 
-	test('the rate counts the requests started before the refused one, also those whose answers were still on the way', async () => {
-		// 5 lanes at 50 ms: when call 21's 429 comes back, calls 17–20 (taken) and 22–25 (refused too) are unanswered.
+	test('the rate counts the answers the provider gave in the second before its 429, also of requests sent alongside it', async () => {
+		// 5 lanes at 50 ms: when call 21's 429 comes back, calls 17–20 (taken) were sent before it and answered just before.
 		const client = new ProviderClient(slowContext((call) => call >= 21 && call <= 25), profile(undefined), settings);
 		await sendAll(client, 30, 5);
-		// 20 requests taken in the second before the refused one: 20 per second, less the margin.
+		// 20 answers in the second before the 429: 20 per second, less the margin.
 		expect(client.counters.learnedGapMs).toBeCloseTo(50 * LEARNED_RATE_MARGIN, 5);
 	});
 
-	test('a request started after the refused one that the provider took counts too, but one at most (arrival order)', async () => {
-		// Only call 21 refused: calls 22–25, started after it, were taken (they reached the provider first). The count
-		// is 21, not 24: more than one would mean the window had moved on, not that the order was shuffled.
+	test('answers that came after the 429 do not count, even for requests the provider took (it decided on them later)', async () => {
+		// Only call 21 refused: calls 22–25, sent right after it, were taken, but their answers came after the 429.
 		const client = new ProviderClient(slowContext((call) => call === 21), profile(undefined), settings);
 		await sendAll(client, 30, 5);
-		expect(client.counters.learnedGapMs).toBeCloseTo((1000 / 21) * LEARNED_RATE_MARGIN, 5);
+		expect(client.counters.learnedGapMs).toBeCloseTo(50 * LEARNED_RATE_MARGIN, 5);
 	});
 
 	test('a token n8n fetched inside the first request counts as one more request the provider took', async () => {
