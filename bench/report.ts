@@ -5,6 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { LEARNED_RATE_MARGIN } from '../nodes/shared/providerClient';
+
 import type { Outcome } from './evaluate';
 import type { InProcessResult } from './inProcess';
 import { TIME_TARGET_FACTOR, type Limit, type TargetCheck } from './limits';
@@ -201,26 +203,26 @@ export function explanations(report: BenchReport): string[] {
 				`${label}: the first requests went out at full speed (Max Concurrency ${result.limit.concurrency} at ${settings.latencyMs} ms latency: up to ${fullSpeed} requests/s) ` +
 					`until the provider answered 429 (${counts.rateLimited} answers in all); Retry-After paused every request of the execution ` +
 					`(${timeline.idleGaps} ${timeline.idleGaps === 1 ? 'pause' : 'pauses'}, ${fixed(timeline.idleSeconds, 1)} s without a request), and from then on the node paced itself ` +
-					`to the rate the provider had accepted in the second before the 429, less 5%: the last ${timeline.steadyRequests} requests arrived at ${fixed(timeline.steadyRate, 1)}/s ` +
-					`(the limit is ${settings.ratePerSecond}/s${counts.tokenRequests > 0 ? '; the token request took one of the places of that second, which the node does not see' : ''}).` +
+					`to the rate the provider had accepted in the second before the 429 (counted by the answers it gave), less ${Math.round((LEARNED_RATE_MARGIN - 1) * 100)}%: the last ${timeline.steadyRequests} requests arrived at ${fixed(timeline.steadyRate, 1)}/s, at most ${timeline.steadyPeakPerSecond} in any one second ` +
+					`(the limit is ${settings.ratePerSecond}/s${counts.tokenRequests > 0 ? '; the node counts the token request n8n made inside its first request as one of that second\'s' : ''}).` +
 					(phases
-						? ` Before its first request the node spent ${fixed(phases.beforeFirstRequest)} s reading the items' parameters (n8n evaluating the Order ID expression ${settings.orders} times` +
-							`${report.calibration?.seconds !== undefined ? `; the calibration workflow needs ${fixed(report.calibration.seconds)} s for the same` : ''}).`
+						? ` The node reads each item's parameters as a request slot frees up, so n8n's expression time (${report.calibration?.seconds !== undefined ? `${fixed(report.calibration.seconds)} s for ${settings.orders} items in the calibration workflow` : 'about a millisecond per item'}) ` +
+							`overlaps the requests: ${fixed(phases.beforeFirstRequest)} s before the first request.`
 						: ''),
 			);
 		}
 		if (variant === 'A' && provider === 'ppl' && phases) {
 			lines.push(
-				`${label}: ${fixed(phases.beforeFirstRequest)} s before the first request (the node reads every item's parameters, i.e. n8n evaluates the Order ID expression ${settings.orders} times, before it sends anything` +
-					`${report.calibration?.seconds !== undefined ? `; the calibration workflow needs ${fixed(report.calibration.seconds)} s for the same` : ''}), ` +
-					`${fixed(phases.requests)} s for the token request and the ${apiRequests} grouped requests (paced 50 ms apart: PPL's 40 ms plus a 10 ms margin).`,
+				`${label}: ${fixed(phases.beforeFirstRequest)} s before the first request (reading the first group's 50 items), then ${fixed(phases.requests)} s for the token request and the ${apiRequests} grouped requests ` +
+					`(at least 50 ms apart: PPL's 40 ms plus a 10 ms margin), while the node read the next groups' items: n8n evaluates the Order ID expression ${settings.orders} times` +
+					`${report.calibration?.seconds !== undefined ? ` (${fixed(report.calibration.seconds)} s in the calibration workflow)` : ''}, and reading and requests share the CPU.`,
 			);
 		}
 		const floor = report.calibration?.seconds;
 		if (variant === 'A' && floor !== undefined && TIME_TARGET_FACTOR * result.limit.seconds < floor) {
 			lines.push(
-				`${label}: the time target, ${TIME_TARGET_FACTOR} × ${fixed(result.limit.seconds)} s = ${fixed(TIME_TARGET_FACTOR * result.limit.seconds)} s, is below what n8n itself needs before any node can send a request: ` +
-					`${fixed(floor)} s to evaluate one expression per item for ${settings.orders} items (the calibration workflow). ` +
+				`${label}: the time target, ${TIME_TARGET_FACTOR} × ${fixed(result.limit.seconds)} s = ${fixed(TIME_TARGET_FACTOR * result.limit.seconds)} s, is below what n8n itself needs to read the items: ` +
+					`${fixed(floor)} s to evaluate one expression per item for ${settings.orders} items (the calibration workflow), and the last request cannot go out before the last item is read. ` +
 					`No node inside n8n can meet it; A took ${fixed(outcome.seconds - floor)} s beyond that floor (${fixed(outcome.seconds / result.limit.seconds)}× the limit in all).`,
 			);
 		}

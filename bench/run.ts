@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 /**
  * `npm run bench` (issue 8): the pack's nodes against what a user would build instead, side by side, in the real
  * n8n of the end-to-end suite (test/e2e: n8n 2.40.7 on Node 24, installed once by test/e2e/install.ts).
@@ -168,7 +169,11 @@ async function runVariant(
 	// A whole rate-limit window without requests before every variant.
 	await sleep(1100);
 	resetCounters(world);
+	const simulatorLag = monitorEventLoopDelay({ resolution: 5 });
+	simulatorLag.enable();
 	const execution = await runN8n(install, { ...env, N8N_LOG_LEVEL: 'info' }, ['execute', `--id=${workflow.id}`, '--rawOutput'], 900_000);
+	simulatorLag.disable();
+	console.log(`  simulators' event loop lag: p99 ${(simulatorLag.percentile(99) / 1e6).toFixed(1)} ms, max ${(simulatorLag.max / 1e6).toFixed(1)} ms`);
 	const counts = countsOf(world, provider);
 	const timeline = timelineOf(world, provider);
 	const document = findExecution(execution.stdout) ?? findExecution(`${execution.stdout}\n${execution.stderr}`);

@@ -235,6 +235,8 @@ export interface Timeline {
 	/** Requests that arrived after the last idle gap (all of them without one), and their rate per second. */
 	steadyRequests: number;
 	steadyRate: number;
+	/** The most requests that arrived within any one second after the last idle gap (the paced phase for A). */
+	steadyPeakPerSecond: number;
 }
 
 /** Reads the simulator's request log: when requests arrived, and the pauses between them. */
@@ -253,6 +255,11 @@ export function timelineOf(world: BenchWorld, provider: ProviderKey, minGapMs = 
 		}
 	}
 	const steadyRequests = times.length - steadyFrom;
+	let steadyPeakPerSecond = 0;
+	for (let first = steadyFrom, last = steadyFrom; last < times.length; last++) {
+		while (times[last] - times[first] >= 1000) first++;
+		steadyPeakPerSecond = Math.max(steadyPeakPerSecond, last - first + 1);
+	}
 	const steadySpan = (times[times.length - 1] - times[steadyFrom]) / 1000;
 	const rateLimitBursts: Timeline['rateLimitBursts'] = [];
 	let burstEnd = -Infinity;
@@ -283,5 +290,6 @@ export function timelineOf(world: BenchWorld, provider: ProviderKey, minGapMs = 
 		steadyRequests,
 		// n requests span n − 1 intervals.
 		steadyRate: steadyRequests > 1 && steadySpan > 0 ? (steadyRequests - 1) / steadySpan : 0,
+		steadyPeakPerSecond,
 	};
 }
