@@ -239,6 +239,7 @@ export class ProviderClient {
 	private readonly recentStarts: RequestStart[] = [];
 	/** A 429 to learn the pace from, settled when its pause ends (the answers in flight with it are in by then). */
 	private learning?: { refused: RequestStart; gapBefore: number };
+	/** Answers noted so far: numbers them in the order they came in. */
 	private answersNoted = 0;
 	/** Gap between request starts learned from the provider's 429s (0 until the first one). */
 	private learnedGapMs = 0;
