@@ -4,32 +4,13 @@
  * codex files as gulpfile.js does, `npm pack`s it and installs the tarball into `$N8N_USER_FOLDER/.n8n/nodes`
  * with `npm install --omit=dev --omit=peer --ignore-scripts`, as n8n installs community packages.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { cleanEnv } from '../test/e2e/install';
+import { run } from '../test/e2e/stack';
 
 export const ROOT = path.resolve(__dirname, '..');
-
-async function run(command: string, args: string[], cwd: string): Promise<string> {
-	return await new Promise((resolve, reject) => {
-		const child = spawn(command, args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let output = '';
-		child.stdout.on('data', (chunk: Buffer) => {
-			stdout += chunk.toString();
-			output += chunk.toString();
-		});
-		child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => {
-			if (code === 0) resolve(stdout);
-			else reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output.slice(-3000)}`));
-		});
-	});
-}
 
 function copyMatching(from: string, to: string, test: (file: string) => boolean): void {
 	if (!existsSync(from)) return;

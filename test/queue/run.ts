@@ -29,8 +29,9 @@ import { PITNEY_BOWES_ROUTES } from '../simulators/pitneyBowes';
 import { PPL_ROUTES } from '../simulators/ppl';
 import { SENDER_ROUTES } from '../simulators/sender';
 import { allSecrets, demoCredentials, type ImportableCredential } from '../e2e/credentials';
-import { cleanEnv, ensureN8n, readSpec, type N8nInstall } from '../e2e/install';
+import { ensureN8n, readSpec, type N8nInstall } from '../e2e/install';
 import { freePort, n8nEnv, RestClient, runN8n, stopAll } from '../e2e/n8n';
+import { run } from '../e2e/stack';
 import { ensureServerPackages, startPostgres, startRedis, stopServices, type OwnedService, type Postgres } from './services';
 import {
 	actionWorkflow,
@@ -86,21 +87,6 @@ function heading(text: string): void {
 
 function info(text: string): void {
 	console.log(`  ${text}`);
-}
-
-async function run(command: string, args: string[], cwd: string): Promise<string> {
-	return await new Promise((resolve, reject) => {
-		const child = spawn(command, args, { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let output = '';
-		child.stdout.on('data', (chunk: Buffer) => {
-			stdout += chunk.toString();
-			output += chunk.toString();
-		});
-		child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}):\n${output.slice(-3000)}`))));
-	});
 }
 
 async function waitUntil<T>(label: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, intervalMs = 500): Promise<T> {
