@@ -56,20 +56,26 @@ export async function callAltcraft(
 	method: string,
 	body: IDataObject,
 ): Promise<AltcraftEnvelope> {
-	const response = await client.request({
-		method: 'POST',
-		url: `${altcraftBaseUrl(credentials)}/api/v1.1/${method}`,
-		body,
-		headers: { 'Content-Type': 'application/json' },
-	});
-	const envelope = response.json;
-	if (!envelope || typeof envelope !== 'object' || Array.isArray(envelope)) {
-		throw client.invalidResponse(response, 'expected a JSON object with "error" and "error_text"');
-	}
-	const { error } = envelope as AltcraftEnvelope;
-	if (typeof error !== 'number' && !(typeof error === 'string' && /^\d+$/.test(error))) {
-		throw client.invalidResponse(response, 'the "error" field is missing or not a number');
-	}
+	const { response, envelope } = await client.request(
+		{
+			method: 'POST',
+			url: `${altcraftBaseUrl(credentials)}/api/v1.1/${method}`,
+			body,
+			headers: { 'Content-Type': 'application/json' },
+		},
+		(response) => {
+			const envelope = response.json;
+			if (!envelope || typeof envelope !== 'object' || Array.isArray(envelope)) {
+				throw client.invalidResponse(response, 'expected a JSON object with "error" and "error_text"');
+			}
+			const { error } = envelope as AltcraftEnvelope;
+			if (typeof error !== 'number' && !(typeof error === 'string' && /^\d+$/.test(error))) {
+				throw client.invalidResponse(response, 'the "error" field is missing or not a number');
+			}
+			return { response, envelope: envelope as AltcraftEnvelope };
+		},
+	);
+	const { error } = envelope;
 	if (Number(error) !== 0) {
 		const described = describeAltcraftError(response);
 		const refused = Number(error) === 401 || Number(error) === 403;

@@ -129,8 +129,9 @@ export const PITNEY_BOWES_PROFILE: ProviderProfile = {
 		const code = errorCodeOf(response);
 		return response.statusCode === 403 && code !== undefined && TOKEN_REFUSED_CODES.has(code);
 	},
-	// Spike arrest means "reissue the call"; its HTTP status is not documented, so the code decides.
-	isRetryable: (response) => errorCodeOf(response) === SPIKE_ARREST_CODE,
+	// Spike arrest is the gateway's rate limit ("reissue the call"); its HTTP status is not documented, so the
+	// code decides: retried, and paced like a 429.
+	isRateLimited: (response) => errorCodeOf(response) === SPIKE_ARREST_CODE,
 	traceHeaders: () => {
 		const traceId = newTransactionId();
 		return { headers: { 'X-PB-TransactionId': traceId }, traceId };
@@ -173,15 +174,17 @@ export async function fetchPitneyBowesOrderStatus(
 	if (brand) qs.brand = brand;
 	const url = `${fulfillmentBaseUrl(credentials)}/v1/orders/${encodePathSegment(query.orderId, 'Order ID')}/status`;
 
-	const response = await client.request({ method: 'GET', url, qs });
-	const body = response.json;
-	if (!body || typeof body !== 'object' || Array.isArray(body)) {
-		throw client.invalidResponse(response, 'expected a JSON object with the order status');
-	}
-	const order = body as IDataObject;
-	if (readStatusValue(order) === null && typeof order.isOnHold !== 'boolean') {
-		throw client.invalidResponse(response, 'the answer has neither "status" nor "isOnHold"');
-	}
+	const order = await client.request({ method: 'GET', url, qs }, (response) => {
+		const body = response.json;
+		if (!body || typeof body !== 'object' || Array.isArray(body)) {
+			throw client.invalidResponse(response, 'expected a JSON object with the order status');
+		}
+		const order = body as IDataObject;
+		if (readStatusValue(order) === null && typeof order.isOnHold !== 'boolean') {
+			throw client.invalidResponse(response, 'the answer has neither "status" nor "isOnHold"');
+		}
+		return order;
+	});
 	return [parsePitneyBowesOrderStatus(query.orderId, order)];
 }
 

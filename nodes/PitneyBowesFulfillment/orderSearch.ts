@@ -73,16 +73,20 @@ async function searchPage(
 	if (brand) searchFields.push({ name: 'brands', values: [brand] });
 	const body: IDataObject = { clientId: clientIdOf(credentials), sort: [query.sort] };
 	if (searchFields.length > 0) body.searchFields = searchFields;
-	const response = await client.request({
-		method: 'POST',
-		url: `${fulfillmentBaseUrl(credentials)}/v1/orders/status/search`,
-		qs: { page: String(query.page), size: String(query.size) },
-		body,
-		headers: { 'Content-Type': 'application/json' },
-	});
-	const rows = rowsOf(response.json);
-	if (!rows) throw client.invalidResponse(response, 'expected a page of orders (a "content" list)');
-	const page = (response.json && typeof response.json === 'object' ? response.json : {}) as IDataObject;
+	const { rows, page } = await client.request(
+		{
+			method: 'POST',
+			url: `${fulfillmentBaseUrl(credentials)}/v1/orders/status/search`,
+			qs: { page: String(query.page), size: String(query.size) },
+			body,
+			headers: { 'Content-Type': 'application/json' },
+		},
+		(response) => {
+			const rows = rowsOf(response.json);
+			if (!rows) throw client.invalidResponse(response, 'expected a page of orders (a "content" list)');
+			return { rows, page: (response.json && typeof response.json === 'object' ? response.json : {}) as IDataObject };
+		},
+	);
 	const pageSize = typeof page.size === 'number' && page.size > 0 ? page.size : query.size;
 	return {
 		rows: rows.filter((row): row is IDataObject => Boolean(row) && typeof row === 'object' && !Array.isArray(row)),

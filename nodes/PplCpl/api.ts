@@ -156,16 +156,20 @@ interface PplBatchItem {
 /** `GET /order/batch/{batchId}`: one status per batch item (each an order being imported). */
 export async function fetchPplBatchStatus(api: ProviderApi, query: PplBatchQuery): Promise<ParsedOrderStatus[]> {
 	const { client, credentials } = api;
-	const response = await client.request({
-		method: 'GET',
-		url: `${pplBaseUrl(credentials)}/order/batch/${encodePathSegment(query.batchId, 'Batch ID')}`,
-		headers: pplHeaders(api),
-	});
-	const body = response.json;
-	if (!body || typeof body !== 'object' || Array.isArray(body) || !Array.isArray((body as IDataObject).items)) {
-		throw client.invalidResponse(response, 'expected a JSON object with an "items" list');
-	}
-	const items = (body as { items: unknown[] }).items;
+	const { response, items } = await client.request(
+		{
+			method: 'GET',
+			url: `${pplBaseUrl(credentials)}/order/batch/${encodePathSegment(query.batchId, 'Batch ID')}`,
+			headers: pplHeaders(api),
+		},
+		(response) => {
+			const body = response.json;
+			if (!body || typeof body !== 'object' || Array.isArray(body) || !Array.isArray((body as IDataObject).items)) {
+				throw client.invalidResponse(response, 'expected a JSON object with an "items" list');
+			}
+			return { response, items: (body as { items: unknown[] }).items };
+		},
+	);
 	if (items.length === 0) {
 		throw new ProviderError(`PPL returned no items for batch ${query.batchId}`, {
 			httpCode: String(response.statusCode),
@@ -252,16 +256,26 @@ async function listOrders(
 	const orders: PplOrder[] = [];
 	for (let page = 0; page < MAX_PAGES; page++) {
 		const outcome = await client
-			.request({
-				method: 'GET',
-				url: `${pplBaseUrl(credentials)}/order`,
-				// Strings, so no serializer drops the falsy Offset 0; PPL reads arrays as repeated keys.
-				qs: { [filter]: ids, Limit: String(PPL_MAX_LIMIT), Offset: String(page * PPL_MAX_LIMIT) },
-				arrayFormat: 'repeat',
-				headers: pplHeaders(api),
-			})
+			.request(
+				{
+					method: 'GET',
+					url: `${pplBaseUrl(credentials)}/order`,
+					// Strings, so no serializer drops the falsy Offset 0; PPL reads arrays as repeated keys.
+					qs: { [filter]: ids, Limit: String(PPL_MAX_LIMIT), Offset: String(page * PPL_MAX_LIMIT) },
+					arrayFormat: 'repeat',
+					headers: pplHeaders(api),
+				},
+				(response) => {
+					const answer = response.json;
+					const rows = Array.isArray(answer) ? answer : [answer];
+					if (!rows.every((row) => row && typeof row === 'object' && !Array.isArray(row))) {
+						throw client.invalidResponse(response, 'expected an order object or a list of them');
+					}
+					return { answer, rows: rows as PplOrder[] };
+				},
+			)
 			.then(
-				(response) => ({ response }),
+				(read) => read,
 				(error: unknown) => ({ error }),
 			);
 		if ('error' in outcome) {
@@ -271,13 +285,8 @@ async function listOrders(
 			}
 			throw outcome.error;
 		}
-		const { response } = outcome;
-		const answer = response.json;
-		const rows = Array.isArray(answer) ? answer : [answer];
-		if (!rows.every((row) => row && typeof row === 'object' && !Array.isArray(row))) {
-			throw client.invalidResponse(response, 'expected an order object or a list of them');
-		}
-		orders.push(...(rows as PplOrder[]));
+		const { answer, rows } = outcome;
+		orders.push(...rows);
 		if (!Array.isArray(answer)) return { orders, single: true };
 		if (rows.length < PPL_MAX_LIMIT) return { orders, single: false };
 	}

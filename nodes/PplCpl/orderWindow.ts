@@ -76,9 +76,18 @@ async function readPage(api: PollApi, window: { from?: string; to: string }, off
 	const qs: IDataObject = { DateTo: window.to, Limit: String(PPL_MAX_LIMIT), Offset: String(offset) };
 	if (window.from) qs.DateFrom = window.from;
 	const outcome = await client
-		.request({ method: 'GET', url: `${pplBaseUrl(credentials)}/order`, qs, headers: { 'Accept-Language': DEFAULT_LANGUAGE } })
+		.request(
+			{ method: 'GET', url: `${pplBaseUrl(credentials)}/order`, qs, headers: { 'Accept-Language': DEFAULT_LANGUAGE } },
+			(response) => {
+				const answer = response.json;
+				if (!answer || typeof answer !== 'object') {
+					throw client.invalidResponse(response, 'expected an order object or a list of them');
+				}
+				return { answer: answer as object };
+			},
+		)
 		.then(
-			(response) => ({ response }),
+			(read) => read,
 			(error: unknown) => ({ error }),
 		);
 	if ('error' in outcome) {
@@ -88,10 +97,7 @@ async function readPage(api: PollApi, window: { from?: string; to: string }, off
 		}
 		throw outcome.error;
 	}
-	const answer = outcome.response.json;
-	if (!answer || typeof answer !== 'object') {
-		throw client.invalidResponse(outcome.response, 'expected an order object or a list of them');
-	}
+	const { answer } = outcome;
 	const rows = Array.isArray(answer) ? answer : [answer];
 	const observations = rows
 		.map((row) => observeOrder(api, row))

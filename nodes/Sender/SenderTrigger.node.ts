@@ -159,8 +159,11 @@ export class SenderTrigger implements INodeType {
 		const options = readTriggerOptions(this);
 		const verify = this.getNodeParameter('verifyByRefetch', true) !== false;
 		let parsed: ParsedOrderStatus;
+		// Without verification no credential is read and nothing was sent: the callback's own body has none of its secrets.
+		let redact = <T>(value: T): T => value;
 		if (verify) {
 			const { client, credentials } = await createProviderClient(this, SENDER_PROFILE, SENDER_SECRET_FIELDS, options);
+			redact = (value) => client.redactDeep(value);
 			try {
 				parsed = await fetchSenderOrder(client, credentials, reference, this.helpers);
 			} catch (error) {
@@ -197,6 +200,7 @@ export class SenderTrigger implements INodeType {
 				}),
 				details: parsed.details,
 				raw: options.includeRaw ? parsed.raw : undefined,
+				redact,
 			}),
 		};
 		if (parsed.binary) item.binary = parsed.binary;

@@ -152,13 +152,13 @@ export async function fetchSenderOrder(
 	helper: BinaryDataHelper,
 ): Promise<ParsedOrderStatus> {
 	const url = `${resolveBaseUrl(credentials, SENDER_URLS)}/orders/${encodePathSegment(reference, REFERENCE_LABEL)}`;
-	const response = await client.request({ method: 'GET', url });
-	if (!isObject(response.json)) throw client.invalidResponse(response, 'expected a JSON object with the order');
-	const order = readSenderOrder(response.json);
-	if (order.status === undefined) {
-		throw client.invalidResponse(response, 'the order has no "status" field');
-	}
-	return await toParsedOrderStatus(order, reference, response.json, helper);
+	const { order, json } = await client.request({ method: 'GET', url }, (response) => {
+		if (!isObject(response.json)) throw client.invalidResponse(response, 'expected a JSON object with the order');
+		const order = readSenderOrder(response.json);
+		if (order.status === undefined) throw client.invalidResponse(response, 'the order has no "status" field');
+		return { order, json: response.json };
+	});
+	return await toParsedOrderStatus(order, reference, json, helper);
 }
 
 export interface SenderOrderQuery {

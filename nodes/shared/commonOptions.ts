@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { normaliseKey } from './mapStatus';
 import { DEFAULT_TIMEOUT_MS } from './providerClient';
-import { DEFAULT_RETRY_POLICY } from './retryPolicy';
+import { DEFAULT_RETRY_POLICY } from './request/retry';
 import { isNormalisedStatus, STATUS_OPTIONS, type NormalisedStatus } from './statusModel';
 
 /** The options every provider action node offers, in one "Options" collection. */

@@ -309,6 +309,7 @@ export async function pollOrderTransitions<Cursor extends IDataObject>(
 				details: parsed.details,
 				raw: options.includeRaw ? parsed.raw : undefined,
 				checkedAt: now,
+				redact: (value) => client.redactDeep(value),
 			}),
 			updatedAt,
 		}),

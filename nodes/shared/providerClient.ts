@@ -1,25 +1,41 @@
-import {
-	sleep,
-	type IAdditionalCredentialOptions,
-	type ICredentialDataDecryptedObject,
-	type IDataObject,
-	type IHttpRequestMethods,
-	type IHttpRequestOptions,
+import type {
+	IAdditionalCredentialOptions,
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
 } from 'n8n-workflow';
 
+import { systemClock, type Clock } from './request/clock';
+import { NETWORK_MESSAGES, originalMessage, ProviderError, retriedNote, TIMEOUT_CODES } from './request/errors';
+import { RateControl, type RequestStart } from './request/rateControl';
+import { Redactor } from './request/redaction';
 import {
 	DEFAULT_RETRY_POLICY,
 	isRetryableNetworkCode,
 	isRetryableStatus,
 	parseRetryAfter,
+	RefusalBudget,
 	retryDelayMs,
 	type RetryPolicy,
-} from './retryPolicy';
+} from './request/retry';
+import { TokenRefresh } from './request/tokenRefresh';
+import { sendAttempt, TransportFailure } from './request/transport';
+import { TOKEN_REQUEST_TIMEOUT_MS } from './tokenRequest';
+
+export { ProviderError } from './request/errors';
+export { redactSecrets } from './request/redaction';
+export { LEARNED_RATE_MARGIN } from './request/rateControl';
 
 /**
- * The one place where provider requests are made: through n8n's `httpRequestWithAuthentication` (proxy settings,
- * credential handling and token refresh stay n8n's), with retries, backoff, Retry-After, a per-request timeout,
- * pacing, and one token refresh per execution however many requests see the token expire.
+ * The one door through which the nodes reach a provider. Each decision lives in its own module under
+ * `request/`, unit-tested alone on a fake clock; this class only puts them in order for one request:
+ *
+ *   wait for a turn (rate control) → one attempt (transport: deadline, size bound, redirects) → an expired token?
+ *   (token refresh) → accepted, or retried (retry: what, how long, and the budget of a provider that keeps
+ *   refusing) → an error that carries nothing secret (redaction).
+ *
+ * Requests go through n8n's `httpRequestWithAuthentication`, so proxy settings and credential handling stay n8n's.
  */
 
 /** What `httpRequestWithAuthentication` needs; execute, poll and webhook contexts all have it. */
@@ -76,8 +92,8 @@ export interface ProviderProfile {
 	tokenExpiredStatusCodes?: number[];
 	/** A finer test than the status alone (e.g. a gateway error code in the body). */
 	isTokenExpired?(response: ProviderResponse): boolean;
-	/** Answers to retry beyond the usual 429/5xx (e.g. a gateway's spike-arrest code). */
-	isRetryable?(response: ProviderResponse): boolean;
+	/** The provider's own rate-limit answer beside HTTP 429 (e.g. a gateway's spike-arrest code): retried and paced. */
+	isRateLimited?(response: ProviderResponse): boolean;
 	/** Fresh per-request headers with an id the user can quote to the provider. */
 	traceHeaders?(): { headers: Record<string, string>; traceId: string };
 	/** The label of the trace id in messages, e.g. "Transaction ID". */
@@ -88,41 +104,20 @@ export interface ProviderProfile {
 
 export interface ClientSettings {
 	retry: RetryPolicy;
-	/** Per-request timeout in milliseconds. */
+	/** The hard deadline of one attempt, headers and body together, in milliseconds. */
 	timeoutMs: number;
-	/** Values that must never appear in a message (the credential's secrets). */
+	/** Values that must never appear in a message or an item (the credential's secrets). */
 	secrets: string[];
 	/** Reads those values again, after a token refresh put a new token into the credential. */
 	reloadSecrets?: () => Promise<string[]>;
+	/** Refusal budget (see RefusalBudget); the default is REFUSAL_BUDGET. */
+	refusalBudget?: { answers: number; ms: number };
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** A provider request that failed for good (after any retries). Carries nothing secret. */
-export class ProviderError extends Error {
-	constructor(
-		message: string,
-		readonly details: {
-			httpCode?: string;
-			providerCode?: string;
-			description?: string;
-			/** The failure is the credential's, not the item's (wrong secret, token endpoint down). */
-			authentication?: boolean;
-		} = {},
-	) {
-		super(message);
-		this.name = 'ProviderError';
-	}
-}
-
-/** Replaces every secret value in a text; short values are skipped (they would mangle ordinary words). */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-	let result = text;
-	for (const secret of secrets) {
-		if (secret.length >= 6) result = result.split(secret).join('[redacted]');
-	}
-	return result;
-}
+/** An HTTP answer, or the failure that prevented one (network error, deadline, redirect, size, token endpoint). */
+type SendOutcome = { response: ProviderResponse } | { error: unknown };
 
 function parseJson(text: string): unknown {
 	if (text.trim() === '') return undefined;
@@ -133,118 +128,41 @@ function parseJson(text: string): unknown {
 	}
 }
 
-function toText(body: unknown): string {
-	if (body === undefined || body === null) return '';
-	if (typeof body === 'string') return body;
-	if (Buffer.isBuffer(body)) return body.toString('utf8');
-	return JSON.stringify(body);
-}
-
-interface FullResponse {
-	statusCode: number;
-	headers?: Record<string, string | string[] | undefined>;
-	body: unknown;
-}
-
-/** The HTTP answer inside an error n8n threw for a non-2xx status (n8n wraps the axios error as `cause`). */
-function responseOfError(error: unknown): FullResponse | undefined {
-	const candidates = [error, (error as { cause?: unknown })?.cause];
-	for (const candidate of candidates) {
-		const response = (candidate as { response?: { status?: number; headers?: unknown; data?: unknown } })?.response;
-		if (response && typeof response.status === 'number') {
-			return {
-				statusCode: response.status,
-				headers: (response.headers ?? {}) as FullResponse['headers'],
-				body: response.data,
-			};
-		}
+/** What `read` made of an answer: its value, or the unreadable answer's error (any other error is thrown). */
+function readAnswer<T>(read: (response: ProviderResponse) => T, response: ProviderResponse): { value: T } | { unreadable: ProviderError } {
+	let failure: unknown;
+	try {
+		return { value: read(response) };
+	} catch (error) {
+		failure = error;
 	}
-	return undefined;
+	if (failure instanceof ProviderError && failure.details.unreadable) return { unreadable: failure };
+	throw failure;
 }
 
-/**
- * The failure's own message. n8n wraps what a credential's preAuthentication throws in a NodeApiError, which
- * replaces a message mentioning a common network code (ECONNRESET, ETIMEDOUT, ...) with a generic text and keeps
- * the original error as `cause`.
- */
-function originalMessage(error: unknown): string {
-	const cause = (error as { cause?: unknown })?.cause;
-	if (cause instanceof Error && cause.message) return cause.message;
-	return error instanceof Error ? error.message : String(error);
-}
-
-/** Network codes of a request that got no answer in time. */
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
-
-function networkCodeOf(error: unknown): string | undefined {
-	for (const candidate of [(error as { cause?: unknown })?.cause, error]) {
-		const code = (candidate as { code?: unknown })?.code;
-		if (typeof code === 'string' && code) return code;
+function hostOf(url: string): string {
+	try {
+		return new URL(url).host;
+	} catch {
+		return 'the provider';
 	}
-	return undefined;
-}
-
-const NETWORK_MESSAGES: Record<string, string> = {
-	ECONNABORTED: 'the request timed out',
-	ETIMEDOUT: 'the request timed out',
-	ESOCKETTIMEDOUT: 'the request timed out',
-	ECONNRESET: 'the connection was reset',
-	ECONNREFUSED: 'the connection was refused',
-	ENOTFOUND: 'the host name was not found',
-	EAI_AGAIN: 'the host name could not be resolved',
-	ERR_CANCELED: 'the execution was cancelled',
-};
-
-/**
- * Pace 6% below the rate the provider took before its first 429: the provider counts requests when they arrive,
- * and the time from a start here to that moment varies by tens of milliseconds, so paced starts can still bunch
- * up there (the benchmark saw 50 arrivals within one second while the starts kept to 47.6 per second). With 3% it
- * hit the limit again now and then, and each hit costs a whole Retry-After pause.
- */
-export const LEARNED_RATE_MARGIN = 1.06;
-
-/** How many times one execution may refresh a token before it concludes the credential itself is wrong. */
-const MAX_TOKEN_REFRESHES = 3;
-
-/** An HTTP answer, or the failure that prevented one (network error, token endpoint failure). */
-type SendOutcome = { response: ProviderResponse } | { error: unknown };
-
-type Attempt = { kind: 'response'; response: ProviderResponse } | { kind: 'resend' };
-
-/** When a request started, and when and how the provider answered it (taken: any answer but a 429). */
-interface RequestStart {
-	at: number;
-	answer?: 'taken' | 'refused';
-	answeredAt?: number;
-	/** The order answers came in (several can come in within one millisecond). */
-	answerOrder?: number;
 }
 
 export class ProviderClient {
 	private readonly retry: RetryPolicy;
-	private secrets: string[];
-	private pauseUntil = 0;
-	private nextStart = 0;
-	/** Bumped after every token refresh: a 401 to a request sent before the bump is stale, just resend. */
-	private tokenGeneration = 0;
-	private refreshing?: Promise<ProviderResponse>;
+	private readonly redactor: Redactor;
+	private readonly rate: RateControl;
+	private readonly budget: RefusalBudget;
+	private readonly tokens = new TokenRefresh<ProviderResponse>();
 	private firstAnswered = false;
-	private refreshes = 0;
+	/** Set when the credential cannot be used: every later request fails with it at once. */
 	private authFailure?: ProviderError;
 	/** Set when a request timed out on every attempt while nothing else answered: the provider hangs. */
 	private unreachable?: ProviderError;
+	/** Set when the refusal budget is spent: the provider keeps refusing. */
+	private refusing?: ProviderError;
 	/** When the provider last answered anything (any HTTP status). */
 	private lastAnswerAt = 0;
-	/** The requests of the last two seconds, oldest first: what the provider took before a 429. */
-	private readonly recentStarts: RequestStart[] = [];
-	/** A 429 to learn the pace from, settled when its pause ends (the answers in flight with it are in by then). */
-	private learning?: { refused: RequestStart; gapBefore: number };
-	/** Answers noted so far: numbers them in the order they came in. */
-	private answersNoted = 0;
-	/** Gap between request starts learned from the provider's 429s (0 until the first one). */
-	private learnedGapMs = 0;
-	/** The earliest start of the next request under the learned pace. */
-	private nextPacedSlot = 0;
 	/** Requests sent, retries made and rate-limit answers seen, for diagnostics and tests. */
 	readonly counters = { requests: 0, retries: 0, rateLimited: 0, tokenRefreshes: 0, learnedGapMs: 0 };
 
@@ -256,69 +174,100 @@ export class ProviderClient {
 			timeoutMs: DEFAULT_TIMEOUT_MS,
 			secrets: [],
 		},
+		private readonly clock: Clock = systemClock,
 	) {
 		this.retry = settings.retry;
-		this.secrets = [...settings.secrets];
+		this.redactor = new Redactor(settings.secrets);
+		this.rate = new RateControl(clock, profile.minRequestGapMs ?? 0);
+		this.budget = new RefusalBudget(() => clock.now(), settings.refusalBudget);
 	}
 
-	/** The values currently kept out of messages (the credential's secrets and its current token). */
+	/** The values currently kept out of messages and items (the credential's secrets and its current token). */
 	get secretValues(): readonly string[] {
-		return this.secrets;
+		return this.redactor.secretValues;
 	}
 
-	/** Sends a request and returns its 2xx answer; throws `ProviderError` when it fails for good. */
-	async request(request: ProviderRequest): Promise<ProviderResponse> {
+	/**
+	 * Sends a request and returns its 2xx answer, or what `read` makes of it; throws `ProviderError` when it fails
+	 * for good. An answer `read` rejects as unreadable (`invalidResponse`) is retried like a 5xx.
+	 */
+	async request(request: ProviderRequest): Promise<ProviderResponse>;
+	async request<T>(request: ProviderRequest, read: (response: ProviderResponse) => T): Promise<T>;
+	async request<T>(request: ProviderRequest, read?: (response: ProviderResponse) => T): Promise<T | ProviderResponse> {
 		let retries = 0;
 		let timeouts = 0;
-		const chainStart = Date.now();
+		const chainStart = this.clock.now();
+		const retryAfter = async (delayMs: number) => {
+			retries++;
+			this.counters.retries++;
+			await this.clock.sleep(delayMs);
+		};
 		for (;;) {
-			if (this.authFailure) throw this.authFailure;
-			if (this.unreachable) throw this.unreachable;
-			const start = await this.waitForTurn();
-			const generation = this.tokenGeneration;
+			this.throwIfStopped();
+			const start = await this.rate.waitForTurn();
+			this.throwIfStopped();
+			const generation = this.tokens.current;
 			const sent = await this.send(request, false);
-			if ('response' in sent) this.noteAnswer(start, sent.response);
+			if ('response' in sent) {
+				this.rate.noteAnswer(start, this.isRateLimited(sent.response));
+				this.counters.learnedGapMs = this.rate.learnedGapMs;
+			}
 			if (!this.firstAnswered) {
-				// The first request may have fetched a token inside it: pace the next one from its end.
+				// The first request may have fetched a token inside it: keep the gap from its end.
 				this.firstAnswered = true;
-				this.nextStart = Math.max(this.nextStart, Date.now() + (this.profile.minRequestGapMs ?? 0));
+				this.rate.holdGapFromNow();
 				await this.noteTokenRequest(start);
 			}
-			let response: ProviderResponse;
-			if ('response' in sent) {
-				response = sent.response;
-				this.lastAnswerAt = Date.now();
-			} else {
-				const { error } = sent;
-				const code = networkCodeOf(error);
-				if (code !== undefined && TIMEOUT_CODES.has(code)) timeouts++;
-				if (isRetryableNetworkCode(code) && retries < this.retry.maxRetries) {
-					retries++;
-					this.counters.retries++;
-					await sleep(retryDelayMs(this.retry, retries, undefined));
+
+			if ('error' in sent) {
+				const failure = this.failureOf(sent.error, retries, request);
+				if (failure.retryable && retries < this.retry.maxRetries) {
+					if (failure.timedOut) timeouts++;
+					this.budget.refused('network');
+					await retryAfter(retryDelayMs(this.retry, retries + 1, undefined));
 					continue;
 				}
-				const failure = this.networkError(error, code, retries);
+				if (failure.retryable) this.budget.refused('network');
+				if (failure.timedOut) timeouts++;
 				// A credential that cannot get a token fails every later request too: stop asking.
-				if (failure.details.authentication) this.authFailure = failure;
+				if (failure.error.details.authentication) this.authFailure = failure.error;
 				// Every attempt timed out and nothing answered meanwhile: the provider hangs. The other orders would
 				// each wait as long again, so they fail at once (the execution stays within one request's bound).
-				if (timeouts === retries + 1 && this.lastAnswerAt < chainStart) {
+				if (failure.timedOut && timeouts === retries + 1 && this.lastAnswerAt < chainStart) {
 					this.unreachable = new ProviderError(
 						`Could not reach ${this.profile.name}: it stopped answering (a request timed out ${timeouts} ${timeouts === 1 ? 'time' : 'times'} in a row), so this order was not asked for`,
-						{ description: `Network error code ${code}` },
+						{ description: 'Network error code ETIMEDOUT' },
 					);
 				}
-				throw failure;
+				throw failure.error;
 			}
 
+			let response = sent.response;
+			this.lastAnswerAt = this.clock.now();
 			if (this.isTokenExpired(response)) {
-				const attempt = await this.recoverToken(request, generation);
-				if (attempt.kind === 'resend') continue;
-				response = attempt.response;
+				const recovery = await this.recoverToken(request, generation);
+				if (recovery.kind === 'resend') continue;
+				response = recovery.response;
 			}
 
-			if (response.statusCode >= 200 && response.statusCode < 300) return response;
+			if (response.statusCode >= 200 && response.statusCode < 300) {
+				if (!read) {
+					this.budget.accepted();
+					return response;
+				}
+				const outcome = readAnswer(read, response);
+				if ('value' in outcome) {
+					this.budget.accepted();
+					return outcome.value;
+				}
+				const { unreadable } = outcome;
+				this.budget.refused('unreadable');
+				if (retries < this.retry.maxRetries) {
+					await retryAfter(retryDelayMs(this.retry, retries + 1, undefined));
+					continue;
+				}
+				throw retries > 0 ? new ProviderError(`${unreadable.message}${retriedNote(retries)}`, unreadable.details) : unreadable;
+			}
 
 			if (response.statusCode === 401 && !this.profile.tokenExpiredStatusCodes?.length) {
 				// A static key the provider refuses will be refused for every other item too: stop sending it.
@@ -327,23 +276,24 @@ export class ProviderClient {
 				throw this.authFailure;
 			}
 
-			const retryable = isRetryableStatus(response.statusCode) || this.profile.isRetryable?.(response) === true;
-			if (retryable && retries < this.retry.maxRetries) {
-				retries++;
-				this.counters.retries++;
-				const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-				const delay = retryDelayMs(this.retry, retries, retryAfterMs);
-				if (response.statusCode === 429 || retryAfterMs !== undefined) {
-					// A rate limit applies to the whole client: every request of this execution waits it out.
-					this.counters.rateLimited++;
-					start.answer = 'refused';
-					this.learnRate(retryAfterMs, start);
-					this.pauseUntil = Math.max(this.pauseUntil, Date.now() + delay);
-				}
-				await sleep(delay);
-				continue;
+			const rateLimited = this.isRateLimited(response);
+			if (!rateLimited && !isRetryableStatus(response.statusCode)) {
+				this.budget.accepted(); // the provider answered: the item's own failure
+				throw this.httpError(response, retries);
 			}
-			throw this.httpError(response, retries);
+			this.budget.refused(rateLimited ? 'rateLimited' : 'serverError');
+			if (retries >= this.retry.maxRetries) throw this.httpError(response, retries);
+			const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.clock.now());
+			const delay = retryDelayMs(this.retry, retries + 1, retryAfterMs);
+			if (rateLimited) {
+				// A rate limit applies to the whole client: every request of this execution waits it out. A 5xx with
+				// Retry-After delays only its own retry: it says the provider is unwell, not that it was asked too often.
+				this.counters.rateLimited++;
+				this.rate.learnFromRateLimit(start, retryAfterMs);
+				this.counters.learnedGapMs = this.rate.learnedGapMs;
+				this.rate.pause(delay);
+			}
+			await retryAfter(delay);
 		}
 	}
 
@@ -359,15 +309,24 @@ export class ProviderClient {
 
 	/** Removes secrets from a text that may reach a user (messages, descriptions). */
 	redact(text: string): string {
-		return redactSecrets(text, this.secrets);
+		return this.redactor.redact(text);
 	}
 
-	/** Builds the error for an answer the provider parser found unusable (e.g. HTML with status 200). */
+	/** A copy of an item's value (`raw`, `details`) with every known secret removed. */
+	redactDeep<T>(value: T): T {
+		return this.redactor.redactDeep(value);
+	}
+
+	/**
+	 * The error for an answer the provider parser found unusable (e.g. HTML or cut-off JSON with status 200).
+	 * Thrown from a `read` function, it makes the client retry the request within Max Retries.
+	 */
 	invalidResponse(response: ProviderResponse, problem: string): ProviderError {
 		const contentType = String(response.headers['content-type'] ?? 'no content type');
 		const preview = response.text.replace(/\s+/g, ' ').trim().slice(0, 120);
 		return new ProviderError(this.redact(`${this.profile.name} sent an answer that cannot be read: ${problem}`), {
 			httpCode: String(response.statusCode),
+			unreadable: true,
 			description: this.redact(
 				[
 					`HTTP ${response.statusCode}, ${contentType}, ${response.text.length} characters` +
@@ -380,6 +339,18 @@ export class ProviderClient {
 		});
 	}
 
+	private throwIfStopped(): void {
+		if (this.authFailure) throw this.authFailure;
+		if (this.unreachable) throw this.unreachable;
+		if (this.refusing) throw this.refusing;
+		if (this.budget.spent) {
+			this.refusing = new ProviderError(`${this.profile.name} ${this.budget.describe()}, so this order was not asked for`, {
+				description: 'Try again later, or lower Max Concurrency. The provider accepted no request for the whole period.',
+			});
+			throw this.refusing;
+		}
+	}
+
 	private isTokenExpired(response: ProviderResponse): boolean {
 		const codes = this.profile.tokenExpiredStatusCodes;
 		if (!codes || codes.length === 0) return false;
@@ -387,155 +358,118 @@ export class ProviderClient {
 		return codes.includes(response.statusCode);
 	}
 
-	/**
-	 * A request was refused for an expired token. The first request to notice refreshes the token (n8n runs the
-	 * credential's preAuthentication, persists the token and retries that request); requests refused at the same
-	 * time wait for that refresh and are sent again. A refresh that fails ends the credential's use in this run,
-	 * so a wrong secret costs one token request, not one per item.
-	 */
-	private async recoverToken(request: ProviderRequest, generation: number): Promise<Attempt> {
+	private isRateLimited(response: ProviderResponse): boolean {
+		return response.statusCode === 429 || this.profile.isRateLimited?.(response) === true;
+	}
+
+	/** Refreshes an expired token once for every request refused meanwhile (see TokenRefresh). */
+	private async recoverToken(request: ProviderRequest, generation: number) {
 		if (this.authFailure) throw this.authFailure;
-		if (generation !== this.tokenGeneration) return { kind: 'resend' };
-		if (this.refreshing) {
-			await this.refreshing.catch(() => undefined);
-			if (this.authFailure) throw this.authFailure;
-			return { kind: 'resend' };
-		}
-		if (this.refreshes >= MAX_TOKEN_REFRESHES) {
-			this.authFailure = new ProviderError(
-				`${this.profile.name} kept refusing fresh access tokens: check the "${this.profile.credentialName}" credential`,
-				{ authentication: true, httpCode: '401' },
-			);
-			throw this.authFailure;
-		}
-		this.refreshes++;
-		this.counters.tokenRefreshes++;
-		this.refreshing = (async () => {
-			try {
-				const start = await this.waitForTurn();
-				const sent = await this.send(request, true);
-				if (!('response' in sent)) throw sent.error;
-				const { response } = sent;
-				this.noteAnswer(start, response);
-				await this.noteTokenRequest(start);
-				if (this.isTokenExpired(response)) {
-					const described = this.describe(response);
-					throw new ProviderError(
-						this.redact(
-							`${this.profile.name} refused a freshly issued access token: check the "${this.profile.credentialName}" credential (${described.message})`,
-						),
-						{ authentication: true, httpCode: String(response.statusCode), providerCode: described.providerCode },
-					);
+		const recovery = await this.tokens.recover(
+			generation,
+			async () => {
+				this.counters.tokenRefreshes++;
+				try {
+					return await this.refreshAndResend(request);
+				} catch (error) {
+					this.authFailure =
+						error instanceof ProviderError
+							? error
+							: new ProviderError(
+									this.redact(
+										`Could not get an access token with the "${this.profile.credentialName}" credential: ${originalMessage(error)}`,
+									),
+									{ authentication: true },
+								);
+					throw this.authFailure;
+				} finally {
+					this.rate.holdGapFromNow();
 				}
-				return response;
-			} catch (error) {
-				this.authFailure =
-					error instanceof ProviderError
-						? error
-						: new ProviderError(
-								this.redact(
-									`Could not get an access token with the "${this.profile.credentialName}" credential: ${(error as Error).message}`,
-								),
-								{ authentication: true },
-							);
-				throw this.authFailure;
-			} finally {
-				this.nextStart = Math.max(this.nextStart, Date.now() + (this.profile.minRequestGapMs ?? 0));
-				this.tokenGeneration++;
-				this.refreshing = undefined;
-			}
-		})();
-		return { kind: 'response', response: await this.refreshing };
+			},
+			() => {
+				this.authFailure = new ProviderError(
+					`${this.profile.name} kept refusing fresh access tokens: check the "${this.profile.credentialName}" credential`,
+					{ authentication: true, httpCode: '401' },
+				);
+				return this.authFailure;
+			},
+		);
+		if (this.authFailure) throw this.authFailure;
+		return recovery;
+	}
+
+	/** Sends the request letting n8n refresh the token on the expired-token status (and retry once). */
+	private async refreshAndResend(request: ProviderRequest): Promise<ProviderResponse> {
+		const start = await this.rate.waitForTurn();
+		const sent = await this.send(request, true);
+		if (!('response' in sent)) {
+			// What preAuthentication threw reaches the user in its own words; anything else as any failed attempt.
+			const { error } = sent;
+			if (error instanceof TransportFailure && error.kind === 'network') throw error.extra.cause ?? error;
+			throw this.failureOf(error, 0, request).error;
+		}
+		const { response } = sent;
+		this.rate.noteAnswer(start, this.isRateLimited(response));
+		await this.noteTokenRequest(start);
+		if (this.isTokenExpired(response)) {
+			const described = this.describe(response);
+			throw new ProviderError(
+				this.redact(
+					`${this.profile.name} refused a freshly issued access token: check the "${this.profile.credentialName}" credential (${described.message})`,
+				),
+				{ authentication: true, httpCode: String(response.statusCode), providerCode: described.providerCode },
+			);
+		}
+		return response;
 	}
 
 	/**
-	 * One HTTP exchange. Normally every status comes back as a response (`ignoreHttpStatusErrors`), so n8n does
-	 * not refresh tokens on its own; with `refreshToken` n8n sees the expired-token status, runs the credential's
-	 * preAuthentication and retries once.
+	 * One attempt (see request/transport.ts). Normally every status comes back as a response
+	 * (`ignoreHttpStatusErrors`), so n8n does not refresh tokens on its own; with `refreshToken` n8n sees the
+	 * expired-token status, runs the credential's preAuthentication (its token request has its own deadline) and
+	 * retries once, all within two attempts' time plus the token request's.
 	 */
 	private async send(request: ProviderRequest, refreshToken: boolean): Promise<SendOutcome> {
 		const trace = this.profile.traceHeaders?.();
 		const options: IHttpRequestOptions = {
 			method: request.method,
 			url: request.url,
-			qs: request.qs,
-			body: request.body,
 			headers: { Accept: 'application/json', ...trace?.headers, ...request.headers },
-			arrayFormat: request.arrayFormat,
-			returnFullResponse: true,
 			ignoreHttpStatusErrors: !refreshToken,
-			encoding: 'text',
 			timeout: this.settings.timeoutMs,
 		};
-		if (options.body === undefined) delete options.body;
-		if (options.qs === undefined) delete options.qs;
+		if (request.qs !== undefined) options.qs = request.qs;
+		if (request.body !== undefined) options.body = request.body;
+		if (request.arrayFormat !== undefined) options.arrayFormat = request.arrayFormat;
 		const credentialOptions: IAdditionalCredentialOptions | undefined = refreshToken
 			? { preAuthenticationRetryStatusCode: this.profile.tokenExpiredStatusCodes }
 			: undefined;
+		const deadlineMs = refreshToken ? 2 * this.settings.timeoutMs + TOKEN_REQUEST_TIMEOUT_MS : this.settings.timeoutMs;
 		this.counters.requests++;
-		let full: FullResponse;
 		try {
-			// n8n's helpers expect the execution context as `this`, as in n8n's own nodes.
-			full = (await this.context.helpers.httpRequestWithAuthentication.call(
-				this.context,
-				this.profile.credentialType,
+			const answer = await sendAttempt(
+				// n8n's helpers expect the execution context as `this`, as in n8n's own nodes.
+				async (options) =>
+					await this.context.helpers.httpRequestWithAuthentication.call(
+						this.context,
+						this.profile.credentialType,
+						options,
+						credentialOptions,
+					),
 				options,
-				credentialOptions,
-			)) as FullResponse;
+				{ deadlineMs, redirects: 'sameOrigin' },
+				this.clock,
+			);
+			return { response: { ...answer, json: parseJson(answer.text), traceId: trace?.traceId } };
 		} catch (error) {
-			const answered = refreshToken ? responseOfError(error) : undefined;
-			if (!answered) return { error };
-			full = answered;
+			return { error };
 		}
-		const text = toText(full.body);
-		return {
-			response: {
-				statusCode: full.statusCode,
-				headers: full.headers ?? {},
-				text,
-				json: parseJson(text),
-				traceId: trace?.traceId,
-			},
-		};
-	}
-
-	/** Waits until this client may start a request (pause, pacing); returns the start, to note its answer on. */
-	private async waitForTurn(): Promise<RequestStart> {
-		for (;;) {
-			const wait = Math.max(this.pauseUntil, this.nextStart, this.nextPacedSlot) - Date.now();
-			if (wait <= 0) break;
-			await sleep(wait);
-		}
-		if (this.learning) {
-			this.settleLearnedGap(this.learning);
-			this.learning = undefined;
-		}
-		const now = Date.now();
-		this.nextStart = now + (this.profile.minRequestGapMs ?? 0);
-		if (this.learnedGapMs > 0) {
-			// The learned pace counts from the slot this request was given, not from when its timer fired: timers
-			// wake a millisecond or two late, and counting from the wake-up would slow every later request as much.
-			// A request that comes after an idle spell gets a fresh slot, so idling never builds up a burst.
-			const slot = Math.max(this.nextPacedSlot, this.pauseUntil);
-			this.nextPacedSlot = (now - slot < this.learnedGapMs ? slot : now) + this.learnedGapMs;
-		}
-		const start: RequestStart = { at: now };
-		this.recentStarts.push(start);
-		while (this.recentStarts.length > 0 && this.recentStarts[0].at < now - 2000) this.recentStarts.shift();
-		return start;
-	}
-
-	/** Notes when and how the provider answered a request (a 429 is a refusal; any other answer counts as taken). */
-	private noteAnswer(start: RequestStart, response: ProviderResponse): void {
-		start.answer = response.statusCode === 429 ? 'refused' : 'taken';
-		start.answeredAt = Date.now();
-		start.answerOrder = ++this.answersNoted;
 	}
 
 	/**
 	 * After a request during which n8n may have fetched a token (the credential's preAuthentication): when the
 	 * credential holds a value it did not hold before, that token request was one more request the provider took
-	 * at `start` (it counts when a pace is learned), and the new token is kept out of messages like the secrets.
+	 * (it counts when a pace is learned), and the new token is kept out of messages and items like the secrets.
 	 */
 	private async noteTokenRequest(start: RequestStart): Promise<void> {
 		if (!this.settings.reloadSecrets || !this.profile.tokenExpiredStatusCodes?.length) return;
@@ -545,49 +479,68 @@ export class ProviderClient {
 		} catch {
 			return; // only bookkeeping: the request itself went through
 		}
-		const fresh = current.filter((value) => !this.secrets.includes(value));
-		if (fresh.length === 0) return;
-		this.secrets = [...this.secrets, ...fresh];
-		// Answered before the request itself went out: halfway through it is as close as can be known.
-		const answeredAt = start.at + ((start.answeredAt ?? start.at) - start.at) / 2;
-		const position = this.recentStarts.indexOf(start);
-		const answerOrder = (start.answerOrder ?? 0) - 0.5;
-		if (position >= 0) this.recentStarts.splice(position, 0, { at: start.at, answer: 'taken', answeredAt, answerOrder });
+		if (this.redactor.add(current).length > 0) this.rate.noteExtraRequest(start);
 	}
 
-	/**
-	 * A rate limit: from now on, space request starts so that the client stays under the rate the provider took
-	 * in the second before this 429. Learnt only from a second of unpaused sending (not from the other requests in
-	 * flight with this one, nor right after a pause, when that second holds few requests) and never from a 429 asking
-	 * for no wait (`Retry-After: 0`, a transient refusal). The pace only ever gets slower, and it lasts for this
-	 * execution. Set at once from what is known, and settled when the pause ends.
-	 */
-	private learnRate(retryAfterMs: number | undefined, refused: RequestStart): void {
-		if (retryAfterMs === 0 || Date.now() < this.pauseUntil + 1000) return;
-		this.learning = { refused, gapBefore: this.learnedGapMs };
-		this.settleLearnedGap(this.learning);
-	}
-
-	/**
-	 * How many requests the provider took in the second before it refused this one, counted by their ANSWERS: the
-	 * provider answers when it decides, so the answers' times follow its count closely, while the time from a start
-	 * here to the provider varies with n8n's work on each request (credentials, authentication) by tens of
-	 * milliseconds. Answers still on the way when the 429 came in count once they are in (settled when the pause ends).
-	 */
-	private settleLearnedGap({ refused, gapBefore }: { refused: RequestStart; gapBefore: number }): void {
-		const { answeredAt: refusedAt, answerOrder: refusedOrder } = refused;
-		if (refusedAt === undefined || refusedOrder === undefined) return;
-		const taken = this.recentStarts.filter(
-			({ answer, answeredAt, answerOrder }) =>
-				answer === 'taken' &&
-				answeredAt !== undefined &&
-				answerOrder !== undefined &&
-				answeredAt > refusedAt - 1000 &&
-				answerOrder < refusedOrder,
-		).length;
-		const gap = (1000 / Math.max(1, taken)) * LEARNED_RATE_MARGIN;
-		this.learnedGapMs = Math.max(gapBefore, gap);
-		this.counters.learnedGapMs = this.learnedGapMs;
+	/** What a failed attempt means: its error for the user, and whether another attempt may help. */
+	private failureOf(
+		error: unknown,
+		retries: number,
+		request: ProviderRequest,
+	): { error: ProviderError; retryable: boolean; timedOut: boolean } {
+		if (error instanceof ProviderError) return { error, retryable: false, timedOut: false };
+		const name = this.profile.name;
+		if (error instanceof TransportFailure) {
+			if (error.kind === 'redirect') {
+				return {
+					error: new ProviderError(
+						this.redact(
+							`${name} answered with a redirect that was not followed: ${error.message}. No credential was sent there; check the base URL of the "${this.profile.credentialName}" credential`,
+						),
+						{ description: `Only redirects within ${hostOf(request.url)} are followed.` },
+					),
+					retryable: false,
+					timedOut: false,
+				};
+			}
+			if (error.kind === 'tooLarge') {
+				return {
+					error: new ProviderError(`${name} sent an answer that was not read: ${error.message}`, {
+						description: 'No status answer is that large; the answer was dropped as soon as it passed the bound.',
+					}),
+					retryable: false,
+					timedOut: false,
+				};
+			}
+			if (error.kind === 'deadline') {
+				return {
+					error: new ProviderError(`Could not reach ${name}: the request timed out${retriedNote(retries)}`, {
+						description: `No complete answer within the timeout of ${this.settings.timeoutMs} ms (headers and body together). Network error code ETIMEDOUT`,
+					}),
+					retryable: true,
+					timedOut: true,
+				};
+			}
+		}
+		const code = error instanceof TransportFailure ? error.extra.code : undefined;
+		const cause = error instanceof TransportFailure ? (error.extra.cause ?? error) : error;
+		const original = originalMessage(cause);
+		const authentication = /credential/i.test(original) && !code;
+		const reason = (code && NETWORK_MESSAGES[code]) ?? 'the request failed';
+		return {
+			error: new ProviderError(
+				this.redact(
+					authentication
+						? original.includes(this.profile.credentialName)
+							? original
+							: `Could not authenticate with the "${this.profile.credentialName}" credential: ${original}`
+						: `Could not reach ${name}: ${reason}${retriedNote(retries)}`,
+				),
+				{ description: code ? `Network error code ${code}` : this.redact(original), authentication },
+			),
+			retryable: !authentication && isRetryableNetworkCode(code),
+			timedOut: code !== undefined && TIMEOUT_CODES.has(code),
+		};
 	}
 
 	private describe(response: ProviderResponse): ProviderErrorDetails {
@@ -604,31 +557,12 @@ export class ProviderClient {
 
 	private httpError(response: ProviderResponse, retries: number): ProviderError {
 		const described = this.describe(response);
-		const retried = retries > 0 ? ` (after ${retries} ${retries === 1 ? 'retry' : 'retries'})` : '';
 		const description = [described.description, this.traceNote(response)].filter(Boolean).join('. ');
-		return new ProviderError(this.redact(`${this.profile.name}: ${described.message}${retried}`), {
+		return new ProviderError(this.redact(`${this.profile.name}: ${described.message}${retriedNote(retries)}`), {
 			httpCode: String(response.statusCode),
 			providerCode: described.providerCode,
 			description: description ? this.redact(description) : undefined,
 		});
-	}
-
-	private networkError(error: unknown, code: string | undefined, retries: number): ProviderError {
-		if (error instanceof ProviderError) return error;
-		const reason = (code && NETWORK_MESSAGES[code]) ?? 'the request failed';
-		const retried = retries > 0 ? ` (after ${retries} ${retries === 1 ? 'retry' : 'retries'})` : '';
-		const original = originalMessage(error);
-		const authentication = /credential/i.test(original) && !code;
-		return new ProviderError(
-			this.redact(
-				authentication
-					? original.includes(this.profile.credentialName)
-						? original
-						: `Could not authenticate with the "${this.profile.credentialName}" credential: ${original}`
-					: `Could not reach ${this.profile.name}: ${reason}${retried}`,
-			),
-			{ description: code ? `Network error code ${code}` : this.redact(original), authentication },
-		);
 	}
 }
 
@@ -645,7 +579,7 @@ function secretsOf(credentials: ICredentialDataDecryptedObject, fields: readonly
 
 /**
  * Reads the node's credential once and builds its client: the given retry and timeout settings, and the
- * credential's secret fields (the token cache included) kept out of every message, re-read after a refresh.
+ * credential's secret fields (the token cache included) kept out of every message and item, re-read after a refresh.
  */
 export async function createProviderClient(
 	context: CredentialContext,

@@ -160,6 +160,7 @@ export async function collectOutcomes<Query>(
 							}),
 							details: parsed.details,
 							raw: options.includeRaw ? parsed.raw : undefined,
+							redact: (value) => client.redactDeep(value),
 						}),
 					),
 					binaries: result.map((parsed) => parsed.binary),

@@ -24,6 +24,11 @@ export interface StatusItemInput {
 	/** The provider's response for this order, unchanged; omitted when the user turned it off. */
 	raw?: unknown;
 	checkedAt?: Date;
+	/**
+	 * Removes known secrets from `details` and `raw` (a provider may echo the request, token and all); the
+	 * client's `redactDeep`. Required, so no item is built without deciding it.
+	 */
+	redact: <T>(value: T) => T;
 }
 
 /** Drops undefined values so `details` holds only what the provider really sent. */
@@ -41,8 +46,8 @@ export function buildStatusItem(input: StatusItemInput): StatusItem {
 		statusSource: input.mapped.statusSource,
 		isFinal: isFinalStatus(input.mapped.status),
 		checkedAt: (input.checkedAt ?? new Date()).toISOString(),
-		details: compact(input.details),
+		details: input.redact(compact(input.details)),
 	};
-	if (input.raw !== undefined) item.raw = input.raw as IDataObject;
+	if (input.raw !== undefined) item.raw = input.redact(input.raw) as IDataObject;
 	return item;
 }

@@ -7,6 +7,10 @@ import type {
 	IHttpRequestOptions,
 } from 'n8n-workflow';
 
+import { systemClock } from './request/clock';
+import { REDACTED, Redactor } from './request/redaction';
+import { sendAttempt, TransportFailure } from './request/transport';
+
 /**
  * The token request of a credential with a non-standard OAuth2 client-credentials endpoint, used from the
  * credential's `preAuthentication`. Failures become plain errors that name the credential and carry nothing
@@ -34,15 +38,12 @@ export interface TokenRequest {
 	rateLimited?: string;
 }
 
-/** Cuts a provider text down to something safe to show: no secret, no token, one short line. */
+/** Cuts a provider text down to something safe to show: no secret (in any spelling), no token, one short line. */
 export function safeProviderText(value: unknown, secrets: readonly string[]): string {
 	if (typeof value !== 'string' || value.trim() === '') return '';
-	let text = value.replace(/\s+/g, ' ').trim();
-	for (const secret of secrets) {
-		if (secret.length >= 3) text = text.split(secret).join('***');
-	}
+	let text = new Redactor(secrets).redact(value.replace(/\s+/g, ' ').trim());
 	// A JWT or a similar three-part opaque token is dropped as well.
-	text = text.replace(/[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, '***');
+	text = text.replace(/[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, REDACTED);
 	return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
@@ -57,40 +58,35 @@ function parseMaybeJson(body: unknown): unknown {
 
 interface Answer {
 	statusCode: number;
-	body: unknown;
+	body: string;
 }
 
-/** How long a token request may take before it counts as failed (the node's Timeout option cannot reach here). */
+/**
+ * The hard deadline of a token request, headers and body together (the node's Timeout option cannot reach a
+ * credential). A token request is never redirected: the secret travels in it.
+ */
 export const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 
-/** Sends the token request; returns the answer, or a network failure's code. */
-async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise<Answer | { networkCode?: string }> {
+/** Sends the token request; returns the answer, or why there is none. */
+async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise<Answer | { failure: TransportFailure }> {
 	try {
-		const response = (await helpers.helpers.httpRequest({
-			method: 'POST',
-			url: request.url,
-			headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...request.headers },
-			body: request.body,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			// A hanging token endpoint must not hold the execution (n8n's axios default is 5 minutes).
-			timeout: TOKEN_REQUEST_TIMEOUT_MS,
-		})) as { statusCode?: number; body?: unknown };
-		return { statusCode: Number(response.statusCode ?? 200), body: response.body };
+		const answer = await sendAttempt(
+			async (options) => await helpers.helpers.httpRequest(options),
+			{
+				method: 'POST',
+				url: request.url,
+				headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...request.headers },
+				body: request.body,
+				ignoreHttpStatusErrors: true,
+				timeout: TOKEN_REQUEST_TIMEOUT_MS,
+			},
+			{ deadlineMs: TOKEN_REQUEST_TIMEOUT_MS, redirects: 'never' },
+			systemClock,
+		);
+		return { statusCode: answer.statusCode, body: answer.text };
 	} catch (error) {
-		// Some helpers throw on HTTP errors anyway: read only the status and the body, never the request.
-		const failure = error as {
-			response?: { status?: number; data?: unknown };
-			cause?: { response?: { status?: number; data?: unknown }; code?: string };
-			statusCode?: number;
-			httpCode?: string | number;
-			code?: string;
-		};
-		const response = failure.response ?? failure.cause?.response;
-		const status = Number(response?.status ?? failure.statusCode ?? failure.httpCode);
-		if (Number.isFinite(status) && status > 0) return { statusCode: status, body: response?.data };
-		const code = failure.code ?? failure.cause?.code;
-		return { networkCode: typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : undefined };
+		// Only our own description of the failure: the original error holds the request, and the request the secret.
+		return { failure: error instanceof TransportFailure ? error : new TransportFailure('network', 'the request failed') };
 	}
 }
 
@@ -98,11 +94,17 @@ async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise
 export async function requestAccessToken(helpers: IHttpRequestHelper, request: TokenRequest): Promise<string> {
 	const answer = await send(helpers, request);
 	const name = request.credentialName;
-	if (!('statusCode' in answer)) {
-		const code = answer.networkCode ? ` (${answer.networkCode})` : '';
-		throw new Error(
-			`${name}: could not reach the token endpoint ${request.url.replace(/\/\/[^/@]*@/, '//')}${code}. Check the environment or base URL`,
-		);
+	const endpoint = request.url.replace(/\/\/[^/@]*@/, '//');
+	if ('failure' in answer) {
+		const { kind, message, extra } = answer.failure;
+		if (kind === 'redirect') {
+			throw new Error(
+				`${name}: the token endpoint ${endpoint} answered with a redirect, which token requests never follow (${message}). Check the environment or base URL`,
+			);
+		}
+		if (kind === 'tooLarge') throw new Error(`${name}: the token endpoint ${endpoint} sent an answer that was not read: ${message}`);
+		const why = kind === 'deadline' ? ` (no complete answer within ${TOKEN_REQUEST_TIMEOUT_MS} ms)` : extra.code ? ` (${extra.code})` : '';
+		throw new Error(`${name}: could not reach the token endpoint ${endpoint}${why}. Check the environment or base URL`);
 	}
 	const { statusCode, body } = answer;
 	if (statusCode < 200 || statusCode >= 300) {

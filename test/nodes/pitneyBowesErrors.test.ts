@@ -89,7 +89,7 @@ describe('describePitneyBowesError', () => {
 describe('the gateway codes', () => {
 	const tokenRefused = (statusCode: number, body: unknown) =>
 		PITNEY_BOWES_PROFILE.isTokenExpired!(response(statusCode, body));
-	const retryable = (statusCode: number, body: unknown) => PITNEY_BOWES_PROFILE.isRetryable!(response(statusCode, body));
+	const retryable = (statusCode: number, body: unknown) => PITNEY_BOWES_PROFILE.isRateLimited!(response(statusCode, body));
 
 	it('sees a refused token in every 401 and in a 403 with PB-APIM-ERR-1002/1003, in any body shape', () => {
 		expect(tokenRefused(401, '')).toBe(true);

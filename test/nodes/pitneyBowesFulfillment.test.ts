@@ -365,14 +365,15 @@ describe('errors', () => {
 		expect(sim.stats.requests).toBe(0);
 	});
 
-	it('reports an answer that is not JSON', async () => {
-		sim.injectFault({
-			route: STATUS_ROUTE,
-			times: 1,
-			fault: { kind: 'raw', status: 200, contentType: 'text/html', body: '<html>maintenance</html>' },
-		});
+	it('retries an answer that is not JSON, and reports it when it stays unreadable', async () => {
+		const maintenance = { kind: 'raw', status: 200, contentType: 'text/html', body: '<html>maintenance</html>' } as const;
+		sim.injectFault({ route: STATUS_ROUTE, times: 1, fault: maintenance });
+		const recovered = await run([{ orderId: 'PB-SIM-SHIPPED' }]);
+		expect(recovered.error).toBeUndefined();
+		expect(sim.count(STATUS_ROUTE)).toBe(2);
+		sim.injectFault({ route: STATUS_ROUTE, fault: maintenance });
 		const result = await run([{ orderId: 'PB-SIM-SHIPPED' }]);
-		expect(result.error!.message).toContain('Pitney Bowes sent an answer that cannot be read');
+		expect(result.error!.message).toMatch(/^Pitney Bowes sent an answer that cannot be read: .* \(after \d+ retries\)$/);
 		expect(result.error!.description).toContain('Transaction ID: n8n-');
 	});
 });

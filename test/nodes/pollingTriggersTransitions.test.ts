@@ -18,6 +18,7 @@ function seen(orderId: string, status: NormalisedStatus, updatedAt?: number): Or
 			orderId,
 			mapped: { status, statusSource: 'provider', statusRaw: status },
 			details: {},
+			redact: (value) => value,
 		}),
 		updatedAt,
 	};

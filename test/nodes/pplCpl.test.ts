@@ -282,9 +282,11 @@ describe('Get Batch Status', () => {
 	])('%s is a clear error', async (_name, body) => {
 		sim.injectFault({ route: PPL_ROUTES.orderBatch, fault: { kind: 'raw', contentType: 'application/json', body } });
 		const result = await runItems(BATCH, store, [{ batchId: randomUUID() }]);
+		// Retried like a 5xx first (3 retries by default), then reported.
 		expect(runError(result)?.message).toBe(
-			'PPL sent an answer that cannot be read: expected a JSON object with an "items" list',
+			'PPL sent an answer that cannot be read: expected a JSON object with an "items" list (after 3 retries)',
 		);
+		expect(sim.count(PPL_ROUTES.orderBatch)).toBe(4);
 	});
 
 	test('several batches keep the input order and pairing, even when answers arrive out of order', async () => {

@@ -1,5 +1,6 @@
 import { ALTCRAFT_LINE_STATUSES, ALTCRAFT_ORDER_STATUSES } from '../../nodes/AltcraftMarket/statuses';
 import { mapStatus } from '../../nodes/shared/mapStatus';
+import { Redactor } from '../../nodes/shared/request/redaction';
 import { buildStatusItem } from '../../nodes/shared/statusItem';
 import { FINAL_STATUSES, NORMALISED_STATUSES, STATUS_LABELS } from '../../nodes/shared/statusModel';
 
@@ -113,6 +114,7 @@ describe('buildStatusItem', () => {
 			orderId: 'A598t32D',
 			mapped: { status: 'delivered', statusSource: 'provider', statusRaw: 'delivered' },
 			details: { endpoint: 'marketplace', missing: undefined },
+			redact: (value) => value,
 			raw: { error: 0 },
 			checkedAt: new Date('2026-11-22T10:00:00.000Z'),
 		});
@@ -148,8 +150,23 @@ describe('buildStatusItem', () => {
 			orderId: 'o',
 			mapped: { status: 'pending', statusSource: 'keyword', statusRaw: 'QUEUED' },
 			details: {},
+			redact: (value) => value,
 		});
 		expect(item).not.toHaveProperty('raw');
 		expect(item.isFinal).toBe(false);
+	});
+
+	test('passes details and raw through the redaction it is given', () => {
+		const redactor = new Redactor(['tok3n']);
+		const item = buildStatusItem({
+			provider: 'p',
+			orderId: 'o',
+			mapped: { status: 'pending', statusSource: 'provider', statusRaw: 'new' },
+			details: { note: 'echo tok3n' },
+			raw: { request: { token: 'tok3n' }, list: ['a tok3n b'] },
+			redact: (value) => redactor.redactDeep(value),
+		});
+		expect(item.details).toEqual({ note: 'echo [redacted]' });
+		expect(item.raw).toEqual({ request: { token: '[redacted]' }, list: ['a [redacted] b'] });
 	});
 });

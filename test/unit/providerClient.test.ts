@@ -1,18 +1,38 @@
 /**
- * The request layer's pacing and rate-limit pause, measured where they are decided: when the client hands a
- * request to n8n. (Arrival times at a server in the same busy process would measure the event loop instead.)
+ * The request layer's order of decisions, on a virtual clock: pacing, the rate-limit pause, what a pace is learned
+ * from and how it recovers, the refusal budget, retries of unreadable answers, token refresh and redaction.
+ * Times are read where the client hands a request to n8n, in virtual milliseconds, so no figure depends on how
+ * busy the machine is.
  */
-import { LEARNED_RATE_MARGIN, ProviderClient, type ProviderProfile, type RequestContext } from '../../nodes/shared/providerClient';
-import { DEFAULT_RETRY_POLICY } from '../../nodes/shared/retryPolicy';
+import {
+	LEARNED_RATE_MARGIN,
+	ProviderClient,
+	type ClientSettings,
+	type ProviderProfile,
+	type ProviderResponse,
+	type RequestContext,
+} from '../../nodes/shared/providerClient';
+import { RECOVERY_INTERVAL_MS } from '../../nodes/shared/request/rateControl';
+import { DEFAULT_RETRY_POLICY, REFUSAL_BUDGET } from '../../nodes/shared/request/retry';
+import { FakeClock } from './fakeClock';
 
-function recordingContext(answer: (call: number) => { statusCode: number; headers?: Record<string, string> }) {
+interface Answer {
+	statusCode: number;
+	headers?: Record<string, string>;
+	body?: string;
+	/** Virtual milliseconds before the answer comes. */
+	latencyMs?: number;
+}
+
+function recordingContext(clock: FakeClock, answer: (call: number) => Answer) {
 	const sentAt: number[] = [];
 	const context: RequestContext = {
 		helpers: {
 			httpRequestWithAuthentication: async () => {
-				sentAt.push(Date.now());
-				const { statusCode, headers } = answer(sentAt.length);
-				return { statusCode, headers: headers ?? {}, body: '{}' };
+				sentAt.push(clock.now());
+				const { statusCode, headers, body, latencyMs } = answer(sentAt.length);
+				if (latencyMs) await clock.sleep(latencyMs);
+				return { statusCode, headers: headers ?? {}, body: body ?? '{}' };
 			},
 		},
 	};
@@ -27,177 +47,329 @@ const profile = (minRequestGapMs?: number): ProviderProfile => ({
 	minRequestGapMs,
 });
 
-const settings = { retry: { ...DEFAULT_RETRY_POLICY, maxRetries: 3 }, timeoutMs: 1000, secrets: [] };
+const settings: ClientSettings = { retry: { ...DEFAULT_RETRY_POLICY, maxRetries: 3 }, timeoutMs: 1000, secrets: [] };
 
-test('request starts are spaced by the profile\'s minimum gap, even when many run in parallel', async () => {
-	const { context, sentAt } = recordingContext(() => ({ statusCode: 200 }));
-	const client = new ProviderClient(context, profile(40), settings);
-	await Promise.all(Array.from({ length: 8 }, async () => await client.request({ method: 'GET', url: 'http://x/' })));
-	const gaps = sentAt.slice(1).map((time, i) => time - sentAt[i]);
-	expect(gaps).toHaveLength(7);
-	// sleep() never wakes early, so every gap is at least the minimum (1 ms of timer rounding allowed).
-	for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(39);
-});
+const get = (client: ProviderClient, path = '') => client.request({ method: 'GET', url: `http://x/${path}` });
 
-test('without a minimum gap, parallel requests are not held back', async () => {
-	const { context, sentAt } = recordingContext(() => ({ statusCode: 200 }));
-	const client = new ProviderClient(context, profile(undefined), settings);
-	await Promise.all(Array.from({ length: 5 }, async () => await client.request({ method: 'GET', url: 'http://x/' })));
-	expect(sentAt).toHaveLength(5);
-	expect(sentAt[4] - sentAt[0]).toBeLessThan(40);
-});
-
-test('a 429 with Retry-After pauses every request of the client, not only the one that saw it', async () => {
-	const { context, sentAt } = recordingContext((call) =>
-		call === 1 ? { statusCode: 429, headers: { 'retry-after': '1' } } : { statusCode: 200 },
+/** Sends `count` requests through `workers` lanes (one by default: the order of the sends is then known). */
+const sendAll = async (client: ProviderClient, count: number, workers = 1) => {
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: workers }, async () => {
+			while (next < count) await get(client, String(next++));
+		}),
 	);
-	const client = new ProviderClient(context, profile(undefined), settings);
-	const first = client.request({ method: 'GET', url: 'http://x/1' });
-	await new Promise((resolve) => setTimeout(resolve, 20));
-	// Sent after the 429 arrived: it must wait for the same Retry-After.
-	const second = client.request({ method: 'GET', url: 'http://x/2' });
-	await Promise.all([first, second]);
-	expect(sentAt).toHaveLength(3);
-	expect(sentAt[1] - sentAt[0]).toBeGreaterThanOrEqual(990);
-	expect(sentAt[2] - sentAt[0]).toBeGreaterThanOrEqual(990);
-	expect(client.counters).toMatchObject({ requests: 3, retries: 1, rateLimited: 1 });
-});
+};
 
-test('after a token refresh, the new token is kept out of messages too', async () => {
-	const NEW_TOKEN = 'NEWTOKEN-7f3a9c1e';
-	let call = 0;
-	const context: RequestContext = {
-		helpers: {
-			httpRequestWithAuthentication: async () => {
-				call++;
-				// 1: the cached token is refused; 2: n8n refreshed it and the resend fails with an echo of it.
-				if (call === 1) return { statusCode: 401, headers: {}, body: '{}' };
-				return { statusCode: 400, headers: {}, body: JSON.stringify({ message: `bad request for ${NEW_TOKEN}` }) };
-			},
-		},
-	};
-	const client = new ProviderClient(
-		context,
-		{
-			...profile(undefined),
-			tokenExpiredStatusCodes: [401],
-			describeError: (response) => ({ message: String((response.json as { message: string }).message) }),
-		},
-		{ ...settings, secrets: ['SECRET-original'], reloadSecrets: async () => ['SECRET-original', NEW_TOKEN] },
+/** Like sendAll, keeping every request's answer or error, in order. */
+const settleAll = async (client: ProviderClient, count: number, workers: number) => {
+	const outcomes: Array<ProviderResponse | Error> = [];
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: workers }, async () => {
+			while (next < count) {
+				const index = next++;
+				outcomes[index] = await get(client, String(index)).catch((error: Error) => error);
+			}
+		}),
 	);
-	const error = await client.request({ method: 'GET', url: 'http://x/' }).catch((e: Error) => e);
-	expect((error as Error).message).toBe('Test: bad request for [redacted]');
-	expect(client.secretValues).toContain(NEW_TOKEN);
+	return outcomes;
+};
+
+const gapsOf = (times: number[]) => times.slice(1).map((time, i) => time - times[i]);
+
+describe('pacing', () => {
+	test("request starts are spaced by the profile's minimum gap, even when many run in parallel", async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, () => ({ statusCode: 200 }));
+		const client = new ProviderClient(context, profile(40), settings, clock);
+		await clock.drive(Promise.all(Array.from({ length: 8 }, async () => await get(client))));
+		expect(gapsOf(sentAt)).toEqual([40, 40, 40, 40, 40, 40, 40]);
+	});
+
+	test('without a minimum gap, parallel requests are not held back', async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, () => ({ statusCode: 200 }));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		await clock.drive(Promise.all(Array.from({ length: 5 }, async () => await get(client))));
+		expect(sentAt).toHaveLength(5);
+		expect(new Set(sentAt).size).toBe(1);
+	});
+
+	test('a 429 with Retry-After pauses every request of the client, not only the one that saw it', async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, (call) =>
+			call === 1 ? { statusCode: 429, headers: { 'retry-after': '1' } } : { statusCode: 200 },
+		);
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		const both = (async () => {
+			const first = get(client, '1');
+			await clock.sleep(20);
+			// Sent after the 429 arrived: it must wait for the same Retry-After.
+			const second = get(client, '2');
+			await Promise.all([first, second]);
+		})();
+		await clock.drive(both);
+		expect(sentAt.map((time) => time - sentAt[0])).toEqual([0, 1000, 1000]);
+		expect(client.counters).toMatchObject({ requests: 3, retries: 1, rateLimited: 1 });
+	});
+
+	test("a 503's Retry-After delays only its own retry, and teaches no pace", async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, (call) =>
+			call === 1 ? { statusCode: 503, headers: { 'retry-after': '1' } } : { statusCode: 200 },
+		);
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		const both = (async () => {
+			const first = get(client, '1');
+			await clock.sleep(20);
+			const second = get(client, '2');
+			await Promise.all([first, second]);
+		})();
+		await clock.drive(both);
+		// The second request went out at once; the first was retried after the 503's Retry-After.
+		expect(sentAt.map((time) => time - sentAt[0]).sort((a, b) => a - b)).toEqual([0, 20, 1000]);
+		expect(client.counters).toMatchObject({ rateLimited: 0, learnedGapMs: 0 });
+	});
 });
 
 describe('pacing learned from a rate limit', () => {
 	/** Accepts `accepted` requests, refuses the next with 429 + Retry-After, then accepts everything. */
 	const limitedAfter = (accepted: number, retryAfter: string) => (call: number) =>
-		call === accepted + 1 ? { statusCode: 429, headers: { 'retry-after': retryAfter } } : { statusCode: 200 };
-
-	/** Sends `count` requests through `workers` lanes (one by default: the order of the sends is then known). */
-	const sendAll = async (client: ProviderClient, count: number, workers = 1) => {
-		let next = 0;
-		await Promise.all(
-			Array.from({ length: workers }, async () => {
-				while (next < count) await client.request({ method: 'GET', url: `http://x/${next++}` });
-			}),
-		);
-	};
+		call === accepted + 1 ? { statusCode: 429, headers: { 'retry-after': retryAfter } } : { statusCode: 200, latencyMs: 5 };
 
 	test('after a 429, requests are spaced to the rate the provider accepted in the second before it', async () => {
-		const { context, sentAt } = recordingContext(limitedAfter(10, '1'));
-		const client = new ProviderClient(context, profile(undefined), settings);
-		await sendAll(client, 20);
-		// 10 accepted within a second, then the 429: 10 per second, less the margin = one start every ~103 ms.
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, limitedAfter(10, '1'));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		await clock.drive(sendAll(client, 20));
+		// 10 accepted within a second, then the 429: 10 per second, less the margin = one start every 106 ms.
 		const gap = 100 * LEARNED_RATE_MARGIN;
 		expect(client.counters.learnedGapMs).toBeCloseTo(gap, 5);
 		expect(client.counters.rateLimited).toBe(1);
 		const afterPause = sentAt.slice(11);
-		expect(afterPause[0] - sentAt[10]).toBeGreaterThanOrEqual(990);
 		expect(afterPause).toHaveLength(10);
-		// Each request has a slot one gap after the previous slot, counted from the end of the pause; sleep() never
-		// wakes early, so no start comes before its slot (1 ms of timer rounding allowed).
-		afterPause.forEach((time, k) => expect(time - (sentAt[10] + 1000 + k * gap)).toBeGreaterThanOrEqual(-1));
-		// Before the 429 nothing held the requests back (no pacing was known yet).
-		expect(sentAt[9] - sentAt[0]).toBeLessThan(100);
+		expect(afterPause[0] - sentAt[10]).toBe(1000);
+		// Each request has its slot one gap after the previous slot, counted from the end of the pause.
+		afterPause.forEach((time, k) => expect(time).toBeCloseTo(sentAt[10] + 1000 + k * gap, 6));
+		// Before the 429 nothing held the requests back (no pacing was known yet): 5 ms of latency each.
+		expect(sentAt[9] - sentAt[0]).toBe(45);
 	});
 
 	/** 50 ms latency, and the calls in `refused` answered 429 (Retry-After: 1 s); every other call is taken. */
-	const slowContext = (refused: (call: number) => boolean): RequestContext => {
-		let calls = 0;
-		return {
-			helpers: {
-				httpRequestWithAuthentication: async () => {
-					const call = ++calls;
-					await new Promise((resolve) => setTimeout(resolve, 50));
-					return refused(call)
-						? { statusCode: 429, headers: { 'retry-after': '1' }, body: '{}' }
-						: { statusCode: 200, headers: {}, body: '{}' };
-				},
-			},
-		};
-	};
+	const slow = (refused: (call: number) => boolean) => (call: number) =>
+		refused(call)
+			? { statusCode: 429, headers: { 'retry-after': '1' }, latencyMs: 50 }
+			: { statusCode: 200, latencyMs: 50 };
 
 	test('the rate counts the answers the provider gave in the second before its 429, also of requests sent alongside it', async () => {
 		// 5 lanes at 50 ms: when call 21's 429 comes back, calls 17–20 (taken) were sent before it and answered just before.
-		const client = new ProviderClient(slowContext((call) => call >= 21 && call <= 25), profile(undefined), settings);
-		await sendAll(client, 30, 5);
+		const clock = new FakeClock();
+		const { context } = recordingContext(clock, slow((call) => call >= 21 && call <= 25));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		await clock.drive(sendAll(client, 30, 5));
 		// 20 answers in the second before the 429: 20 per second, less the margin.
 		expect(client.counters.learnedGapMs).toBeCloseTo(50 * LEARNED_RATE_MARGIN, 5);
 	});
 
 	test('answers that came after the 429 do not count, even for requests the provider took (it decided on them later)', async () => {
-		// Only call 21 refused: calls 22–25, sent right after it, were taken, but their answers came after the 429.
-		const client = new ProviderClient(slowContext((call) => call === 21), profile(undefined), settings);
-		await sendAll(client, 30, 5);
+		const clock = new FakeClock();
+		const { context } = recordingContext(clock, slow((call) => call === 21));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		await clock.drive(sendAll(client, 30, 5));
 		expect(client.counters.learnedGapMs).toBeCloseTo(50 * LEARNED_RATE_MARGIN, 5);
 	});
 
 	test('a token n8n fetched inside the first request counts as one more request the provider took', async () => {
-		const { context, sentAt } = recordingContext(limitedAfter(10, '1'));
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, limitedAfter(10, '1'));
 		// The credential holds a new value once the first request has gone out: n8n's preAuthentication ran in it.
 		const reloadSecrets = async () => (sentAt.length > 0 ? ['client-secret', 'token-issued-in-run'] : ['client-secret']);
 		const tokenProfile = { ...profile(undefined), tokenExpiredStatusCodes: [401] };
-		const client = new ProviderClient(context, tokenProfile, { ...settings, secrets: ['client-secret'], reloadSecrets });
-		await sendAll(client, 20);
+		const client = new ProviderClient(context, tokenProfile, { ...settings, secrets: ['client-secret'], reloadSecrets }, clock);
+		await clock.drive(sendAll(client, 20));
 		// The token request and 10 accepted requests in the second before the 429: 11 per second, less the margin.
 		expect(client.counters.learnedGapMs).toBeCloseTo((1000 / 11) * LEARNED_RATE_MARGIN, 5);
 		expect(client.secretValues).toContain('token-issued-in-run');
 	});
 
 	test('a credential without a token cache (nothing new after the first request) adds no request', async () => {
-		const { context } = recordingContext(limitedAfter(10, '1'));
+		const clock = new FakeClock();
+		const { context } = recordingContext(clock, limitedAfter(10, '1'));
 		const reloadSecrets = async () => ['static-key'];
 		const tokenProfile = { ...profile(undefined), tokenExpiredStatusCodes: [401] };
-		const client = new ProviderClient(context, tokenProfile, { ...settings, secrets: ['static-key'], reloadSecrets });
-		await sendAll(client, 20);
+		const client = new ProviderClient(context, tokenProfile, { ...settings, secrets: ['static-key'], reloadSecrets }, clock);
+		await clock.drive(sendAll(client, 20));
 		expect(client.counters.learnedGapMs).toBeCloseTo(100 * LEARNED_RATE_MARGIN, 5);
 	});
 
 	test('a 429 with Retry-After: 0 (a transient refusal) teaches no pace', async () => {
-		const { context, sentAt } = recordingContext(limitedAfter(3, '0'));
-		const client = new ProviderClient(context, profile(undefined), settings);
-		await sendAll(client, 8);
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, limitedAfter(3, '0'));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		await clock.drive(sendAll(client, 8));
 		expect(client.counters.learnedGapMs).toBe(0);
 		expect(sentAt).toHaveLength(9);
-		expect(sentAt[8] - sentAt[0]).toBeLessThan(500);
+		expect(sentAt[8] - sentAt[0]).toBe(8 * 5 - 5);
+	});
+
+	test('a 429 after a second in which the requests hung teaches no pace (the node left that second idle)', async () => {
+		// 5 lanes; calls 1-5 hang for 3 s before they are answered, then call 6 is refused: in the second before that
+		// 429 the provider answered nothing, which measures the stall, not the provider's rate.
+		const clock = new FakeClock();
+		const { context } = recordingContext(clock, (call) =>
+			call <= 5
+				? { statusCode: 200, latencyMs: 3000 }
+				: call === 6
+					? { statusCode: 429, headers: { 'retry-after': '1' }, latencyMs: 5 }
+					: { statusCode: 200, latencyMs: 5 },
+		);
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		// The 429 comes 5 ms after the five hung answers: they were "in the second before" it only as answers that
+		// took 3 s. Sent alone afterwards, with one lane, nothing else is in flight.
+		await clock.drive(sendAll(client, 5, 5));
+		await clock.drive(sendAll(client, 5, 1));
+		expect(client.counters.rateLimited).toBe(1);
+		expect(client.counters.learnedGapMs).toBe(0);
+	});
+
+	test('the learned pace recovers when the provider keeps taking requests', async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, limitedAfter(10, '1'));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		await clock.drive(sendAll(client, 12));
+		const learned = client.counters.learnedGapMs;
+		expect(learned).toBeCloseTo(100 * LEARNED_RATE_MARGIN, 5);
+		// Accepted requests at that pace for a little over two recovery intervals.
+		const until = clock.now() + 2 * RECOVERY_INTERVAL_MS + 500;
+		await clock.drive(
+			(async () => {
+				while (clock.now() < until) await get(client);
+			})(),
+		);
+		// Two recoveries, each a fifth faster.
+		expect(client.counters.learnedGapMs).toBeCloseTo(learned * 0.8 * 0.8, 5);
+		expect(gapsOf(sentAt.slice(-3))[1]).toBeCloseTo(learned * 0.8 * 0.8, 5);
 	});
 
 	test('the pace does not drift when timers wake late: each start keeps to its slot', async () => {
-		// Every sleep() wakes 20 ms late (a busy event loop); counting the pace from the wake-up would add 20 ms per request.
-		const workflow = jest.requireActual<typeof import('n8n-workflow')>('n8n-workflow');
-		const late = jest.spyOn(workflow, 'sleep').mockImplementation(async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms + 20)));
-		try {
-			const { context, sentAt } = recordingContext(limitedAfter(10, '1'));
-			const client = new ProviderClient(context, profile(undefined), settings);
-			await sendAll(client, 21);
-			const afterPause = sentAt.slice(11);
-			expect(afterPause).toHaveLength(11);
-			// 10 gaps of ~103 ms: ~1,030 ms when each start keeps to its slot, ~1,230 ms when the lateness adds up.
-			expect(afterPause[10] - afterPause[0]).toBeLessThan(1_130);
-		} finally {
-			late.mockRestore();
+		// Every sleep wakes 20 ms late (a busy event loop); counting the pace from the wake-up would add 20 ms per request.
+		const clock = new FakeClock(1_000_000, 20);
+		const { context, sentAt } = recordingContext(clock, limitedAfter(10, '1'));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		await clock.drive(sendAll(client, 21));
+		const afterPause = sentAt.slice(11);
+		expect(afterPause).toHaveLength(11);
+		// 10 slots of 106 ms: the last start is at most one lateness (20 ms) after its slot, never 10 of them.
+		const slots = 10 * 100 * LEARNED_RATE_MARGIN;
+		expect(afterPause[10] - afterPause[0]).toBeLessThanOrEqual(slots + 20);
+		expect(afterPause[10] - afterPause[0]).toBeGreaterThanOrEqual(slots - 20);
+	});
+});
+
+describe('a provider that keeps refusing', () => {
+	test('every answer a 429: once the budget is spent the other orders fail at once, unsent', async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, () => ({ statusCode: 429, headers: { 'retry-after': '1' }, latencyMs: 10 }));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		const started = clock.now();
+		const outcomes = await clock.drive(settleAll(client, 200, 5));
+		const elapsed = clock.now() - started;
+		expect(outcomes.every((outcome) => outcome instanceof Error)).toBe(true);
+		const messages = (outcomes as Error[]).map((error) => error.message);
+		expect(messages.filter((message) => /kept rate-limiting/.test(message)).length).toBeGreaterThan(150);
+		// The budget's time plus one retry chain (4 attempts, 1 s apart), not 200 orders' worth of chains.
+		expect(elapsed).toBeLessThanOrEqual(REFUSAL_BUDGET.ms + 4 * 1010);
+		expect(sentAt.length).toBeLessThan(200);
+	});
+
+	test('refusals that the provider clears before the budget runs out are ordinary rate limiting', async () => {
+		const clock = new FakeClock();
+		// The first 12 answers refused (more than the budget's count, in far less than its time), then all taken.
+		const { context } = recordingContext(clock, (call) =>
+			call <= 12 ? { statusCode: 429, headers: { 'retry-after': '1' }, latencyMs: 5 } : { statusCode: 200, latencyMs: 5 },
+		);
+		const client = new ProviderClient(context, profile(undefined), { ...settings, retry: { ...settings.retry, maxRetries: 10 } }, clock);
+		const outcomes = await clock.drive(settleAll(client, 20, 5));
+		expect(outcomes.filter((outcome) => outcome instanceof Error)).toEqual([]);
+	});
+});
+
+describe('answers that cannot be read', () => {
+	const readOrder = (client: ProviderClient) => (response: ProviderResponse) => {
+		if (!response.json || typeof response.json !== 'object') throw client.invalidResponse(response, 'expected a JSON object');
+		return response.json as { status: string };
+	};
+
+	test('an HTML page with status 200 is retried like a 5xx, and the retry is read', async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, (call) =>
+			call === 1
+				? { statusCode: 200, headers: { 'content-type': 'text/html' }, body: '<html>maintenance</html>' }
+				: { statusCode: 200, body: '{"status":"shipped"}' },
+		);
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		await expect(clock.drive(client.request({ method: 'GET', url: 'http://x/' }, readOrder(client)))).resolves.toEqual({
+			status: 'shipped',
+		});
+		expect(sentAt).toHaveLength(2);
+	});
+
+	test('a JSON answer cut in half on every attempt ends as a clear error after Max Retries', async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, () => ({ statusCode: 200, body: '{"status":"shi' }));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		const error = await clock.drive(client.request({ method: 'GET', url: 'http://x/' }, readOrder(client)).catch((e: Error) => e));
+		expect((error as Error).message).toBe('Test sent an answer that cannot be read: expected a JSON object (after 3 retries)');
+		expect(sentAt).toHaveLength(4);
+	});
+});
+
+describe('secrets', () => {
+	test('after a token refresh, the new token is kept out of messages too', async () => {
+		const NEW_TOKEN = 'NEWTOKEN-7f3a9c1e';
+		const clock = new FakeClock();
+		let call = 0;
+		const context: RequestContext = {
+			helpers: {
+				httpRequestWithAuthentication: async () => {
+					call++;
+					// 1: the cached token is refused; 2: n8n refreshed it and the resend fails with an echo of it.
+					if (call === 1) return { statusCode: 401, headers: {}, body: '{}' };
+					return { statusCode: 400, headers: {}, body: JSON.stringify({ message: `bad request for ${NEW_TOKEN}` }) };
+				},
+			},
+		};
+		const client = new ProviderClient(
+			context,
+			{
+				...profile(undefined),
+				tokenExpiredStatusCodes: [401],
+				describeError: (response) => ({ message: String((response.json as { message: string }).message) }),
+			},
+			{ ...settings, secrets: ['SECRET-original'], reloadSecrets: async () => ['SECRET-original', NEW_TOKEN] },
+			clock,
+		);
+		const error = await clock.drive(get(client).catch((e: Error) => e));
+		expect((error as Error).message).toBe('Test: bad request for [redacted]');
+		expect(client.secretValues).toContain(NEW_TOKEN);
+	});
+
+	test('an echoed request is redacted in the item values, in every spelling, short secrets too', () => {
+		const client = new ProviderClient(
+			{ helpers: { httpRequestWithAuthentication: async () => ({}) } },
+			profile(undefined),
+			{ ...settings, secrets: ['k9Q!', 'key/with+chars'] },
+			new FakeClock(),
+		);
+		const raw = {
+			request: { token: 'k9Q!', url: '/x?t=key%2Fwith%2Bchars', form: 'a=key%2Fwith%2Bchars', json: '"k9Q!"' },
+			basic: `Basic ${Buffer.from('key/with+chars:k9Q!').toString('base64')}`,
+		};
+		const redacted = JSON.stringify(client.redactDeep(raw));
+		for (const leak of ['k9Q!', 'key/with+chars', 'key%2Fwith%2Bchars', Buffer.from('key/with+chars:k9Q!').toString('base64')]) {
+			expect(redacted).not.toContain(leak);
 		}
+		expect(client.redactDeep(raw).request.token).toBe('[redacted]');
 	});
 });

@@ -6,7 +6,7 @@ import {
 	isRetryableStatus,
 	parseRetryAfter,
 	retryDelayMs,
-} from '../../nodes/shared/retryPolicy';
+} from '../../nodes/shared/request/retry';
 
 describe('parseRetryAfter', () => {
 	const now = Date.parse('2026-11-22T10:00:00Z');

@@ -27,7 +27,7 @@ test('returns the access token of a 2xx answer, JSON as text or parsed', async (
 });
 
 test.each([
-	[{ statusCode: 401, body: { error_description: `bad ${SECRET}` } }, 'Test API credential: the endpoint refused the secret (HTTP 401) (bad ***). Check it'],
+	[{ statusCode: 401, body: { error_description: `bad ${SECRET}` } }, 'Test API credential: the endpoint refused the secret (HTTP 401) (bad [redacted]). Check it'],
 	[{ statusCode: 429, body: {} }, 'Test API credential: too many token requests'],
 	[{ statusCode: 503, body: 'down' }, 'Test API credential: the token endpoint answered HTTP 503'],
 	[{ statusCode: 200, body: '<html>' }, 'Test API credential: the token endpoint answered without an access_token'],
@@ -53,7 +53,7 @@ test('a network failure names the endpoint without URL credentials and gives the
 });
 
 test('safeProviderText drops secrets and token-shaped strings, and keeps text short', () => {
-	expect(safeProviderText(`token eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0NTY3.SflKxwRJSMeKKF2QT4 for ${SECRET}`, [SECRET])).toBe('token *** for ***');
+	expect(safeProviderText(`token eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0NTY3.SflKxwRJSMeKKF2QT4 for ${SECRET}`, [SECRET])).toBe('token [redacted] for [redacted]');
 	expect(safeProviderText('x'.repeat(500), []).length).toBe(201);
 	expect(safeProviderText(42, [])).toBe('');
 });

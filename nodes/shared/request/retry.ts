@@ -74,3 +74,53 @@ export function retryDelayMs(
 	// Full jitter spreads the retries of concurrent requests; never below a tenth of the ceiling.
 	return Math.round(ceiling * (0.1 + 0.9 * random()));
 }
+
+/**
+ * When a provider that keeps refusing is given up on: at least `answers` failed attempts in a row (429, a
+ * retryable 5xx, an unreadable answer, a dropped connection) AND `ms` without one accepted answer. Both must hold:
+ * a burst of refusals that the provider's Retry-After clears within seconds is ordinary rate limiting, and one
+ * long Retry-After is a single wait, not a storm.
+ */
+export const REFUSAL_BUDGET = { answers: 10, ms: 30_000 } as const;
+
+export type RefusalKind = 'rateLimited' | 'serverError' | 'unreadable' | 'network';
+
+/**
+ * Counts the failed attempts of one execution since its last accepted answer. Once spent, the client sends
+ * nothing more: every later order fails at once, so a provider that refuses for ever costs a bounded time (the
+ * budget plus the retry chains already under way), not a time that grows with the number of orders.
+ */
+export class RefusalBudget {
+	private inARow = 0;
+	private rateLimitedInARow = 0;
+	private lastAcceptedAt: number;
+
+	constructor(
+		private readonly now: () => number,
+		private readonly limits: { answers: number; ms: number } = REFUSAL_BUDGET,
+	) {
+		this.lastAcceptedAt = now();
+	}
+
+	accepted(): void {
+		this.inARow = 0;
+		this.rateLimitedInARow = 0;
+		this.lastAcceptedAt = this.now();
+	}
+
+	refused(kind: RefusalKind): void {
+		this.inARow++;
+		if (kind === 'rateLimited') this.rateLimitedInARow++;
+	}
+
+	get spent(): boolean {
+		return this.inARow >= this.limits.answers && this.now() - this.lastAcceptedAt >= this.limits.ms;
+	}
+
+	/** What the provider kept doing, for the message of the orders that are not asked for. */
+	describe(): string {
+		const seconds = Math.round((this.now() - this.lastAcceptedAt) / 1000);
+		const doing = this.rateLimitedInARow * 2 >= this.inARow ? 'kept rate-limiting' : 'kept failing';
+		return `${doing} (${this.inARow} attempts in a row refused or failed over ${seconds} s, none accepted)`;
+	}
+}
