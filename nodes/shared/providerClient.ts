@@ -444,7 +444,12 @@ export class ProviderClient {
 		const credentialOptions: IAdditionalCredentialOptions | undefined = refreshToken
 			? { preAuthenticationRetryStatusCode: this.profile.tokenExpiredStatusCodes }
 			: undefined;
-		const deadlineMs = refreshToken ? 2 * this.settings.timeoutMs + TOKEN_REQUEST_TIMEOUT_MS : this.settings.timeoutMs;
+		// n8n runs the credential's preAuthentication inside the request it authenticates: inside a refresh, and
+		// inside the execution's first request when the token cache is empty. Such an attempt may take one token
+		// request (its own hard deadline) on top.
+		const mayFetchToken = refreshToken || (this.counters.requests === 0 && Boolean(this.profile.tokenExpiredStatusCodes?.length));
+		const deadlineMs =
+			(refreshToken ? 2 * this.settings.timeoutMs : this.settings.timeoutMs) + (mayFetchToken ? TOKEN_REQUEST_TIMEOUT_MS : 0);
 		this.counters.requests++;
 		try {
 			const answer = await sendAttempt(

@@ -7,7 +7,7 @@ import type {
 	IHttpRequestOptions,
 } from 'n8n-workflow';
 
-import { systemClock } from './request/clock';
+import { systemClock, type Clock } from './request/clock';
 import { REDACTED, Redactor } from './request/redaction';
 import { sendAttempt, TransportFailure } from './request/transport';
 
@@ -68,7 +68,11 @@ interface Answer {
 export const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 
 /** Sends the token request; returns the answer, or why there is none. */
-async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise<Answer | { failure: TransportFailure }> {
+async function send(
+	helpers: IHttpRequestHelper,
+	request: TokenRequest,
+	clock: Clock,
+): Promise<Answer | { failure: TransportFailure }> {
 	try {
 		const answer = await sendAttempt(
 			async (options) => await helpers.helpers.httpRequest(options),
@@ -81,7 +85,7 @@ async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise
 				timeout: TOKEN_REQUEST_TIMEOUT_MS,
 			},
 			{ deadlineMs: TOKEN_REQUEST_TIMEOUT_MS, redirects: 'never' },
-			systemClock,
+			clock,
 		);
 		return { statusCode: answer.statusCode, body: answer.text };
 	} catch (error) {
@@ -91,8 +95,12 @@ async function send(helpers: IHttpRequestHelper, request: TokenRequest): Promise
 }
 
 /** Requests an access token and returns it; throws an `Error` with a message a user can act on. */
-export async function requestAccessToken(helpers: IHttpRequestHelper, request: TokenRequest): Promise<string> {
-	const answer = await send(helpers, request);
+export async function requestAccessToken(
+	helpers: IHttpRequestHelper,
+	request: TokenRequest,
+	clock: Clock = systemClock,
+): Promise<string> {
+	const answer = await send(helpers, request, clock);
 	const name = request.credentialName;
 	const endpoint = request.url.replace(/\/\/[^/@]*@/, '//');
 	if ('failure' in answer) {

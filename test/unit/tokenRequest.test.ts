@@ -1,6 +1,14 @@
+import { Readable } from 'node:stream';
+
 import type { IHttpRequestHelper } from 'n8n-workflow';
 
-import { requestAccessToken, safeProviderText, type TokenRequest } from '../../nodes/shared/tokenRequest';
+import {
+	requestAccessToken,
+	safeProviderText,
+	TOKEN_REQUEST_TIMEOUT_MS,
+	type TokenRequest,
+} from '../../nodes/shared/tokenRequest';
+import { FakeClock } from './fakeClock';
 
 const SECRET = 'SECRET-client-secret-123';
 
@@ -56,4 +64,64 @@ test('safeProviderText drops secrets and token-shaped strings, and keeps text sh
 	expect(safeProviderText(`token eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0NTY3.SflKxwRJSMeKKF2QT4 for ${SECRET}`, [SECRET])).toBe('token [redacted] for [redacted]');
 	expect(safeProviderText('x'.repeat(500), []).length).toBe(201);
 	expect(safeProviderText(42, [])).toBe('');
+});
+
+describe('the hostile token endpoint', () => {
+	test('a redirect is never followed, not even within the origin, and the message says so', async () => {
+		let calls = 0;
+		const helper = helperAnswering(() => {
+			calls++;
+			return { statusCode: 307, headers: { location: 'https://token.example/elsewhere' }, body: '' };
+		});
+		await expect(requestAccessToken(helper, request())).rejects.toThrow(
+			/^Test API credential: the token endpoint https:\/\/token\.example\/oauth\/token answered with a redirect, which token requests never follow/,
+		);
+		expect(calls).toBe(1);
+	});
+
+	test('n8n is asked not to follow redirects and given the hard deadline', async () => {
+		let options: Record<string, unknown> = {};
+		const helper = {
+			helpers: {
+				httpRequest: async (given: Record<string, unknown>) => {
+					options = given;
+					return { statusCode: 200, body: '{"access_token":"t"}' };
+				},
+			},
+		} as unknown as IHttpRequestHelper;
+		await requestAccessToken(helper, request());
+		expect(options).toMatchObject({ disableFollowRedirect: true, encoding: 'stream' });
+		expect(options.abortSignal).toBeInstanceOf(AbortSignal);
+	});
+
+	test('a dripped answer ends at the 10 s deadline', async () => {
+		const clock = new FakeClock();
+		const body = new Readable({ read() {} });
+		void (async () => {
+			while (!body.destroyed) {
+				await clock.sleep(700);
+				if (!body.destroyed) body.push('{');
+			}
+		})();
+		const started = clock.now();
+		const error = await clock.drive(
+			requestAccessToken(helperAnswering(() => ({ statusCode: 200, body })), request(), clock).catch((e: Error) => e),
+		);
+		expect((error as Error).message).toBe(
+			`Test API credential: could not reach the token endpoint https://token.example/oauth/token (no complete answer within ${TOKEN_REQUEST_TIMEOUT_MS} ms). Check the environment or base URL`,
+		);
+		expect(clock.now() - started).toBe(TOKEN_REQUEST_TIMEOUT_MS);
+	});
+
+	test('an error that echoes the posted form keeps the secret out in every spelling, short secrets too', async () => {
+		const short = 'k9Q!';
+		const form = new URLSearchParams({ client_id: 'id', client_secret: short, other: SECRET }).toString();
+		const helper = helperAnswering(() => ({ statusCode: 400, body: { error_description: `bad request: ${form}` } }));
+		const error = await requestAccessToken(helper, request({ refusalStatuses: [400], secrets: [SECRET, short] })).catch(
+			(e: Error) => e,
+		);
+		const message = (error as Error).message;
+		for (const leak of [short, encodeURIComponent(short), SECRET]) expect(message).not.toContain(leak);
+		expect(message).toContain('client_secret=[redacted]');
+	});
 });

@@ -59,6 +59,18 @@ describe('the deadline covers headers and body together', () => {
 		expect(clock.now() - started).toBe(1000);
 	});
 
+	test("a failure that is not the deadline's cancellation keeps its own words, even after the deadline (a credential's token request)", async () => {
+		const clock = new FakeClock();
+		const tokenFailure = new Error('PPL CPL API credential: could not reach the token endpoint');
+		const send: HttpSend = async () => {
+			await clock.sleep(5000);
+			throw tokenFailure;
+		};
+		const failure = await clock.drive(failureOf(sendAttempt(send, GET, RULES, clock)));
+		expect(failure.kind).toBe('network');
+		expect(failure.extra.cause).toBe(tokenFailure);
+	});
+
 	test('a slow but complete answer within the deadline is read', async () => {
 		const clock = new FakeClock();
 		const body = new Readable({ read() {} });

@@ -121,8 +121,10 @@ async function exchange(send: HttpSend, options: IHttpRequestOptions, deadline: 
 	// With `ignoreHttpStatusErrors` off (a token refresh), an HTTP error status arrives as a thrown error.
 	const answered = responseOfError(outcome.error);
 	if (answered) return answered;
-	if (deadline.aborted) throw missedDeadline(deadlineMs);
 	const code = networkCodeOf(outcome.error);
+	// Only the cancellation our deadline caused is a missed deadline: a credential's preAuthentication that failed
+	// meanwhile keeps its own words.
+	if (deadline.aborted && code === 'ERR_CANCELED') throw missedDeadline(deadlineMs);
 	throw new TransportFailure('network', code ?? 'the request failed', { code, cause: outcome.error });
 }
 
