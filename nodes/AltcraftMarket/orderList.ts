@@ -99,6 +99,9 @@ async function readPages(
 	}
 }
 
+/** Longer page cursors are not kept between polls. */
+const MAX_KEPT_CURSOR_LENGTH = 1024;
+
 export const ALTCRAFT_ORDER_LIST: OrderListSource<AltcraftCursor> = {
 	triggerName: 'Altcraft Market Trigger',
 	provider: ALTCRAFT_PROVIDER,
@@ -121,9 +124,17 @@ export const ALTCRAFT_ORDER_LIST: OrderListSource<AltcraftCursor> = {
 			read = await readPages(api, '', stopEarly);
 		}
 		const { observations, resumeFromId } = read;
+		// The page cursor is the provider's text: one too long to keep is dropped (the next poll starts over)
+		// rather than stored, so the trigger's saved state stays small.
+		const keep = resumeFromId !== undefined && resumeFromId.length <= MAX_KEPT_CURSOR_LENGTH;
+		if (resumeFromId && !keep) {
+			api.context.logger.warn(
+				`Altcraft Market Trigger: the page cursor is ${resumeFromId.length} characters long; not kept, the next poll starts from the first page`,
+			);
+		}
 		return {
 			observations,
-			cursor: resumeFromId ? { resumeFromId } : {},
+			cursor: keep && resumeFromId ? { resumeFromId } : {},
 			complete: resumeFromId === undefined,
 		};
 	},

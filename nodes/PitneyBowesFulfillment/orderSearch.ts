@@ -115,7 +115,10 @@ export const PITNEY_BOWES_ORDER_SEARCH: OrderListSource<PitneyBowesCursor> = {
 	 */
 	async readChanges(api, cursor): Promise<PolledChanges<PitneyBowesCursor>> {
 		const observations: OrderObservation[] = [];
-		let newest = parseProviderTime(cursor?.newestUpdate);
+		// A cursor never stands after the poll's own start (one saved from a provider date in year 9999 would hide
+		// every later change).
+		const saved = parseProviderTime(cursor?.newestUpdate);
+		let newest = saved === undefined ? undefined : Math.min(saved, api.now.getTime());
 		let fromTime = newest === undefined ? undefined : newest - overlapMs(api);
 		let page = 1;
 		let complete = false;

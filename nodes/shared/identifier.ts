@@ -5,6 +5,14 @@ export const MAX_IDENTIFIER_LENGTH = 256;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+/** Half of a UTF-16 pair without its other half: no valid text, and URL encoding would swap it for U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * Characters that separate or escape parts of a URL. Encoded, they stay inside one path segment for a URL parser,
+ * but a gateway that decodes `%2F` or `%5C` before routing (or decodes twice: `%252F`) would send the request
+ * elsewhere. The ids that go into a path are assigned by the providers and never contain them.
+ */
+const URL_SEPARATORS = /[/\\?#%]/;
 
 /** Thrown for an identifier that must not reach the provider; the node turns it into an item error. */
 export class InvalidIdentifierError extends Error {}
@@ -39,16 +47,28 @@ export function normaliseIdentifier(value: unknown, label: string): string {
 	if (CONTROL_CHARACTERS.test(text)) {
 		throw new InvalidIdentifierError(`${label} contains control characters (such as a line break)`);
 	}
+	if (LONE_SURROGATE.test(text)) {
+		throw new InvalidIdentifierError(`${label} contains an invalid character (half of an emoji or other symbol)`);
+	}
 	return text;
 }
 
 /**
- * Encodes an identifier as ONE path segment: `/`, `?`, `#` and `%` are percent-encoded so the request cannot
- * leave its route. `.` and `..` would be resolved as relative paths by URL parsers, so they are refused.
+ * Encodes an identifier as ONE path segment. `/`, `\`, `?`, `#` and `%` are refused outright (see
+ * URL_SEPARATORS), and so are `.` and `..`, which URL parsers resolve as relative paths; whatever else is
+ * percent-encoded.
  */
 export function encodePathSegment(identifier: string, label: string): string {
-	if (identifier === '.' || identifier === '..') {
+	if (/^\.+$/.test(identifier)) {
 		throw new InvalidIdentifierError(`${label} "${identifier}" is not a valid identifier`);
+	}
+	if (URL_SEPARATORS.test(identifier)) {
+		throw new InvalidIdentifierError(
+			`${label} "${identifier.slice(0, 60)}" contains /, \\, ?, # or %, which no ${label} has; no request was sent`,
+		);
+	}
+	if (LONE_SURROGATE.test(identifier)) {
+		throw new InvalidIdentifierError(`${label} contains an invalid character (half of an emoji or other symbol)`);
 	}
 	return encodeURIComponent(identifier);
 }

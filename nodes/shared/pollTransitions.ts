@@ -88,6 +88,36 @@ export function parseProviderTime(value: unknown): number | undefined {
 	return Number.isNaN(time) ? undefined : time;
 }
 
+/** Provider times before this are taken as unknown: no order of a live shop changed then. */
+export const EARLIEST_PROVIDER_TIME = Date.parse('2000-01-01T00:00:00Z');
+
+/**
+ * A provider's update time as the trigger's bookkeeping may use it: never later than the poll's own start (a
+ * date in year 9999 would otherwise outrank every later change and, once forgotten, every new order), and
+ * unknown when it is before 2000. The item keeps the provider's value as sent; `onOutOfRange` is told.
+ */
+export function bookkeepingTime(
+	updatedAt: number | undefined,
+	pollStart: number,
+	onOutOfRange: (kind: 'future' | 'past') => void,
+): number | undefined {
+	if (updatedAt === undefined || !Number.isFinite(updatedAt)) return undefined;
+	if (updatedAt > pollStart) {
+		onOutOfRange('future');
+		return pollStart;
+	}
+	if (updatedAt < EARLIEST_PROVIDER_TIME) {
+		onOutOfRange('past');
+		return undefined;
+	}
+	return updatedAt;
+}
+
+function describeTime(epochMs: number): string {
+	const date = new Date(epochMs);
+	return Number.isNaN(date.getTime()) ? String(epochMs) : date.toISOString();
+}
+
 /** Whether `candidate` is at least as new as `current` (without times, the later sighting wins). */
 function isAtLeastAsNew(candidate: OrderObservation, current: OrderObservation): boolean {
 	if (candidate.updatedAt === undefined || current.updatedAt === undefined) return true;
@@ -120,13 +150,16 @@ export function newestPerOrder(observations: readonly OrderObservation[]): Order
  * Whether an observation says less than the memory already knows: older than the remembered status, or an
  * order forgotten to make room that has not changed since (it would otherwise come back as "new" every poll).
  */
-function isOutdated(memory: StatusMemory, key: string, observation: OrderObservation): boolean {
+function isOutdated(memory: StatusMemory, key: string, observation: OrderObservation, pollStart: number): boolean {
 	if (observation.updatedAt === undefined) return false;
+	// A mark after this poll's start cannot be true (saved before provider times were clamped, or by a clock that
+	// ran ahead): it is ignored, not allowed to hide every later change.
+	const credible = (mark: number | undefined) => (mark !== undefined && mark <= pollStart ? mark : undefined);
 	if (memory.previous(key) !== null) {
-		const remembered = memory.updatedAtOf(key);
+		const remembered = credible(memory.updatedAtOf(key));
 		return remembered !== undefined && observation.updatedAt < remembered;
 	}
-	const forgottenUpTo = memory.forgottenUpTo;
+	const forgottenUpTo = credible(memory.forgottenUpTo);
 	return forgottenUpTo !== undefined && observation.updatedAt <= forgottenUpTo;
 }
 
@@ -152,7 +185,7 @@ export function commitPoll(
 	const emitted: TransitionItem[] = [];
 	for (const observation of newestPerOrder(observations)) {
 		const key = keyOf(observation);
-		if (isOutdated(memory, key, observation)) continue;
+		if (isOutdated(memory, key, observation, now.getTime())) continue;
 		const { status } = observation.item;
 		const unchanged =
 			memory.previous(key) === status &&
@@ -311,7 +344,11 @@ export async function pollOrderTransitions<Cursor extends IDataObject>(
 				checkedAt: now,
 				redact: (value) => client.redactDeep(value),
 			}),
-			updatedAt,
+			updatedAt: bookkeepingTime(updatedAt, startedAt, (kind) =>
+				context.logger.warn(
+					`${source.triggerName}: order "${parsed.orderId.slice(0, 80)}" has an update time ${kind === 'future' ? 'after this poll started' : 'before 2000'} (${describeTime(updatedAt!)}); the item keeps it as sent, the trigger's bookkeeping uses ${kind === 'future' ? 'the poll start' : 'no time'}`,
+				),
+			),
 		}),
 		outOfTime: () => Date.now() >= deadline,
 	};

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import type { IDataObject } from 'n8n-workflow';
 
 import { isFinalStatus, isNormalisedStatus, type NormalisedStatus } from './statusModel';
@@ -9,6 +11,9 @@ export const MAX_OPEN_ORDERS = 10_000;
  * a small list so that checking the same delivered order again does not report it as new every time.
  */
 export const MAX_FINISHED_ORDERS = 1_000;
+
+/** Order ids up to this length are kept as they are in the memory's keys; longer ones are hashed. */
+export const MAX_KEY_ID_LENGTH = 200;
 
 export interface MemoryLimits {
 	open: number;
@@ -66,8 +71,14 @@ export class StatusMemory {
 		this.counts = { open: Object.keys(this.state.open).length, finished: Object.keys(this.state.finished).length };
 	}
 
+	/**
+	 * `provider:orderId`, with an order id longer than MAX_KEY_ID_LENGTH replaced by its SHA-256: ids come from
+	 * providers, and the memory must stay bounded in bytes as well as in entries (10,000 entries of 200 KB ids
+	 * would be 2 GB of static data).
+	 */
 	static key(provider: string, orderId: string): string {
-		return `${provider}:${orderId}`;
+		if (orderId.length <= MAX_KEY_ID_LENGTH) return `${provider}:${orderId}`;
+		return `${provider}:#sha256:${createHash('sha256').update(orderId).digest('hex')}`;
 	}
 
 	previous(key: string): NormalisedStatus | null {

@@ -4,7 +4,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { commitPoll, newestPerOrder, sampleItems, type OrderObservation, type TransitionSettings } from '../../nodes/shared/pollTransitions';
+import { bookkeepingTime, commitPoll, EARLIEST_PROVIDER_TIME, newestPerOrder, sampleItems, type OrderObservation, type TransitionSettings } from '../../nodes/shared/pollTransitions';
 import { buildStatusItem } from '../../nodes/shared/statusItem';
 import { StatusMemory } from '../../nodes/shared/statusMemory';
 import type { NormalisedStatus } from '../../nodes/shared/statusModel';
@@ -122,6 +122,56 @@ describe('commitPoll', () => {
 		const first = data.poll;
 		pollOnce(data, []);
 		expect(data.poll).not.toBe(first);
+	});
+});
+
+describe('provider times out of range cannot blind a trigger', () => {
+	const YEAR_9999 = Date.parse('9999-12-31T00:00:00Z');
+
+	test('bookkeeping clamps a future time to the poll start and drops one before 2000, saying which', () => {
+		const told: string[] = [];
+		const note = (kind: string) => told.push(kind);
+		expect(bookkeepingTime(YEAR_9999, T0, note)).toBe(T0);
+		expect(bookkeepingTime(EARLIEST_PROVIDER_TIME - 1, T0, note)).toBeUndefined();
+		expect(bookkeepingTime(T0 - 5, T0, note)).toBe(T0 - 5);
+		expect(bookkeepingTime(undefined, T0, note)).toBeUndefined();
+		expect(told).toEqual(['future', 'past']);
+	});
+
+	test('an order once dated 9999 reports its later changes, and its eviction does not hide new orders', () => {
+		const data: IDataObject = {};
+		const limits = { open: 2, finished: 2 };
+		const poll = (at: number, observations: OrderObservation[]) =>
+			commitPoll(data, observations, settings({ limits }), { cursor: {}, complete: true, now: new Date(at) }).map(
+				(item) => [item.orderId, item.status],
+			);
+		// What the trigger's observe() makes of the provider's 9999: the poll's start.
+		const clamped = (at: number) => bookkeepingTime(YEAR_9999, at, () => undefined);
+		expect(poll(T0, [seen('FUTURE', 'accepted', clamped(T0))])).toEqual([]);
+		expect(poll(T0 + 60_000, [seen('FUTURE', 'shipped', T0 + 30_000)])).toEqual([['FUTURE', 'shipped']]);
+		// Two newer orders push FUTURE out of the memory (limit 2): new orders after that are still seen.
+		expect(poll(T0 + 120_000, [seen('N1', 'accepted', T0 + 90_000), seen('N2', 'accepted', T0 + 100_000)])).toEqual([
+			['N1', 'accepted'],
+			['N2', 'accepted'],
+		]);
+		expect(poll(T0 + 180_000, [seen('N3', 'accepted', T0 + 150_000)])).toEqual([['N3', 'accepted']]);
+		expect(poll(T0 + 240_000, [seen('N4', 'pending', T0 + 200_000)])).toEqual([['N4', 'pending']]);
+	});
+
+	test('a mark saved in year 9999 (before times were clamped) counts as no later than the poll start', () => {
+		const data: IDataObject = {};
+		expect(commitPoll(data, [seen('A', 'accepted', T0)], settings(), { cursor: {}, complete: true, now: new Date(T0) })).toEqual([]);
+		(data.orderStatus as IDataObject).forgottenUpTo = YEAR_9999;
+		((data.orderStatus as IDataObject).updatedAt as IDataObject).A = YEAR_9999;
+		const next = commitPoll(data, [seen('A', 'shipped', T0 + 1000), seen('NEW', 'accepted', T0 + 2000)], settings(), {
+			cursor: {},
+			complete: true,
+			now: new Date(T0 + 60_000),
+		});
+		expect(next.map((item) => [item.orderId, item.status])).toEqual([
+			['A', 'shipped'],
+			['NEW', 'accepted'],
+		]);
 	});
 });
 

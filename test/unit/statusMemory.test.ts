@@ -78,3 +78,19 @@ describe('configuredOutputs (what the editor shows)', () => {
 		expect([layout.otherIndex, layout.unchangedIndex]).toEqual([2, 3]);
 	});
 });
+
+describe('the memory stays bounded in bytes', () => {
+	test('a long provider id is kept as its hash; short ones as they are', async () => {
+		const { StatusMemory, MAX_KEY_ID_LENGTH } = await import('../../nodes/shared/statusMemory');
+		expect(StatusMemory.key('p', 'A-1')).toBe('p:A-1');
+		const long = 'x'.repeat(200_000);
+		const key = StatusMemory.key('p', long);
+		expect(key).toMatch(/^p:#sha256:[0-9a-f]{64}$/);
+		expect(StatusMemory.key('p', `${long}y`)).not.toBe(key);
+		expect(StatusMemory.key('p', 'y'.repeat(MAX_KEY_ID_LENGTH))).toBe(`p:${'y'.repeat(MAX_KEY_ID_LENGTH)}`);
+		const staticData = {};
+		const memory = new StatusMemory(staticData);
+		for (let i = 0; i < 50; i++) memory.record(StatusMemory.key('p', `${i}${long}`), 'accepted');
+		expect(JSON.stringify(staticData).length).toBeLessThan(10_000);
+	});
+});
