@@ -101,6 +101,76 @@ export function seededRandom(seed: number): () => number {
 	};
 }
 
+/**
+ * Time as a simulator sees it: request arrival times, rate windows, token lifetimes, scheduled state changes.
+ * Real by default; a test passes a `ManualClock` and moves time by hand, so nothing it asserts depends on how
+ * fast the machine is. (Simulated network latency and delay/hang faults stay on real timers: they exist to make
+ * requests overlap, not to model the provider's time.)
+ */
+export interface SimClock {
+	/** Milliseconds since the epoch, as `Date.now()`. */
+	now(): number;
+	/** Runs `callback` once, when the clock has reached `now() + ms`; returns a function that cancels it. */
+	setTimer(callback: () => void, ms: number): () => void;
+}
+
+/** The machine's clock and timers. */
+export const realClock: SimClock = {
+	now: () => Date.now(),
+	setTimer: (callback, ms) => {
+		const timer = setTimeout(callback, ms);
+		return () => clearTimeout(timer);
+	},
+};
+
+/**
+ * A clock that stands still until a test moves it. `advance(ms)` runs every timer that falls due on the way, in
+ * due order (equal due times in the order they were set), each with `now()` reading exactly its due time.
+ */
+export class ManualClock implements SimClock {
+	private current: number;
+	private sequence = 0;
+	private timers: Array<{ at: number; sequence: number; callback: () => void }> = [];
+
+	/** Starts at `start` (default 2025-01-06T09:00:00Z, so tests never read the machine's clock). */
+	constructor(start = Date.UTC(2025, 0, 6, 9, 0, 0)) {
+		this.current = start;
+	}
+
+	now(): number {
+		return this.current;
+	}
+
+	setTimer(callback: () => void, ms: number): () => void {
+		const timer = { at: this.current + Math.max(0, ms), sequence: ++this.sequence, callback };
+		this.timers.push(timer);
+		return () => {
+			this.timers = this.timers.filter((candidate) => candidate !== timer);
+		};
+	}
+
+	/** Moves time forward by `ms`, running the timers that fall due on the way. */
+	advance(ms: number): void {
+		if (!(ms >= 0)) throw new Error(`ManualClock.advance needs ms >= 0, got ${ms}`);
+		const target = this.current + ms;
+		for (;;) {
+			const due = this.timers
+				.filter((timer) => timer.at <= target)
+				.sort((a, b) => a.at - b.at || a.sequence - b.sequence)[0];
+			if (!due) break;
+			this.timers = this.timers.filter((timer) => timer !== due);
+			this.current = Math.max(this.current, due.at);
+			due.callback();
+		}
+		this.current = target;
+	}
+
+	/** Timers set and not yet run or cancelled. */
+	get pendingTimers(): number {
+		return this.timers.length;
+	}
+}
+
 const sleepMs = async (ms: number) => await new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {
@@ -120,6 +190,8 @@ export class ProviderSimulator {
 
 	latencyMs = 0;
 	rateLimit?: RateLimit;
+	/** The provider's time (see SimClock). */
+	readonly clock: SimClock;
 	/** Every request received, in arrival order (bodies included: tests scan them). */
 	readonly requests: SimRequest[] = [];
 	/** Requests that matched no documented route: a node test fails when this is not empty. */
@@ -128,8 +200,12 @@ export class ProviderSimulator {
 	/** Keep at most this many requests in `requests` (benchmarks send many). */
 	maxLoggedRequests = 20_000;
 
-	constructor(name: string, options: { latencyMs?: number; rateLimit?: RateLimit; seed?: number } = {}) {
+	constructor(
+		name: string,
+		options: { latencyMs?: number; rateLimit?: RateLimit; seed?: number; clock?: SimClock } = {},
+	) {
 		this.name = name;
+		this.clock = options.clock ?? realClock;
 		this.latencyMs = options.latencyMs ?? 0;
 		this.rateLimit = options.rateLimit;
 		this.random = seededRandom(options.seed ?? 42);
@@ -285,7 +361,7 @@ export class ProviderSimulator {
 				bodyText,
 				body: this.parseBody(bodyText, req.headers['content-type']),
 				params: {},
-				receivedAt: Date.now(),
+				receivedAt: this.clock.now(),
 			};
 
 			if (rawPath.startsWith('/__sim/')) {
@@ -356,7 +432,7 @@ export class ProviderSimulator {
 		const limit = this.rateLimit;
 		if (!limit) return false;
 		if (limit.routes && !limit.routes.includes(routeKey)) return false;
-		const now = Date.now();
+		const now = this.clock.now();
 		const windowMs = limit.windowMs ?? 1000;
 		while (this.rateWindow.length && this.rateWindow[0] <= now - windowMs) this.rateWindow.shift();
 		if (this.rateWindow.length >= limit.limit) return true;
@@ -368,8 +444,9 @@ export class ProviderSimulator {
 		const limit = this.rateLimit!;
 		if (limit.retryAfterSeconds !== undefined) return limit.retryAfterSeconds;
 		const windowMs = limit.windowMs ?? 1000;
-		const freeAt = (this.rateWindow[0] ?? Date.now()) + windowMs;
-		return Math.max(1, Math.ceil((freeAt - Date.now()) / 1000));
+		const now = this.clock.now();
+		const freeAt = (this.rateWindow[0] ?? now) + windowMs;
+		return Math.max(1, Math.ceil((freeAt - now) / 1000));
 	}
 
 	private pickFault(req: SimRequest): Fault | undefined {
@@ -479,11 +556,12 @@ export class TokenIssuer {
 		private readonly prefix: string,
 		public lifetimeSeconds: number,
 		public maxPerMinute = Infinity,
+		private readonly clock: SimClock = realClock,
 	) {}
 
 	/** Returns a new token, or undefined when the per-minute limit is reached. */
 	issue(): { token: string; expiresIn: number } | undefined {
-		const now = Date.now();
+		const now = this.clock.now();
 		this.issueTimes = this.issueTimes.filter((t) => t > now - 60_000);
 		if (this.issueTimes.length >= this.maxPerMinute) {
 			this.refusedForRate++;
@@ -500,7 +578,7 @@ export class TokenIssuer {
 		if (!token) return 'invalid';
 		const expiresAt = this.tokens.get(token);
 		if (expiresAt === undefined) return 'invalid';
-		return expiresAt > Date.now() ? 'valid' : 'expired';
+		return expiresAt > this.clock.now() ? 'valid' : 'expired';
 	}
 
 	/** Invalidates every token issued so far (simulates a revocation or a server-side rotation). */
