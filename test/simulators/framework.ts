@@ -26,6 +26,11 @@ export interface SimRequest {
 	receivedAt: number;
 	/** Which route matched (`METHOD pattern`), or undefined when none did. */
 	route?: string;
+	/**
+	 * True when the client closed the connection before the simulator answered or dropped it (e.g. the node's
+	 * request timeout cut off a `hang` fault): what a test checks instead of timing the request.
+	 */
+	closedByClient?: boolean;
 }
 
 export interface SimResponse {
@@ -43,7 +48,12 @@ export type Fault =
 	| { kind: 'reset' }
 	| { kind: 'hang'; ms?: number }
 	| { kind: 'raw'; status?: number; contentType: string; body: string | Buffer }
-	| { kind: 'delay'; ms: number };
+	| { kind: 'delay'; ms: number }
+	/**
+	 * Holds the request until `until` settles, then answers it normally: answers arrive out of order because the
+	 * test says so, not because one timer outran another (not available through the control API).
+	 */
+	| { kind: 'hold'; until: Promise<unknown> };
 
 export interface FaultRule {
 	fault: Fault;
@@ -184,6 +194,10 @@ export class ProviderSimulator {
 	private server?: Server;
 	private readonly sockets = new Set<Socket>();
 	private readonly pendingTimers = new Set<NodeJS.Timeout>();
+	/** `waitForRequest` calls still waiting. */
+	private readonly requestWaiters = new Set<(req: SimRequest) => void>();
+	/** Responses whose connection the simulator itself destroyed (reset / hang faults). */
+	private readonly droppedBySimulator = new WeakSet<ServerResponse>();
 	private rateWindow: number[] = [];
 	private inFlight = 0;
 	private random: () => number;
@@ -276,6 +290,34 @@ export class ProviderSimulator {
 		return this;
 	}
 
+	/**
+	 * Resolves with the first request to a documented route that `matches` (params set), as it arrives, or at once when one is
+	 * already in `requests`. `timeoutMs` only guards against a test that would hang; the error names `description`.
+	 */
+	async waitForRequest(
+		matches: (req: SimRequest) => boolean,
+		description: string,
+		timeoutMs = 30_000,
+	): Promise<SimRequest> {
+		const seen = this.requests.find(matches);
+		if (seen) return seen;
+		return await new Promise<SimRequest>((resolve, reject) => {
+			const waiter = (req: SimRequest) => {
+				if (!matches(req)) return;
+				clearTimeout(guard);
+				this.requestWaiters.delete(waiter);
+				resolve(req);
+			};
+			const guard = setTimeout(() => {
+				this.requestWaiters.delete(waiter);
+				reject(
+					new Error(`${this.name} simulator: waited ${timeoutMs} ms for ${description}, and it never came (${this.stats.requests} requests so far)`),
+				);
+			}, timeoutMs);
+			this.requestWaiters.add(waiter);
+		});
+	}
+
 	/** Count of requests that matched `route` (`METHOD pattern`). */
 	count(route: string): number {
 		return this.stats.byRoute[route] ?? 0;
@@ -363,6 +405,9 @@ export class ProviderSimulator {
 				params: {},
 				receivedAt: this.clock.now(),
 			};
+			res.on('close', () => {
+				if (!res.writableFinished && !this.droppedBySimulator.has(res)) simReq.closedByClient = true;
+			});
 
 			if (rawPath.startsWith('/__sim/')) {
 				this.send(res, this.control(rawPath.slice('/__sim/'.length), simReq));
@@ -391,6 +436,7 @@ export class ProviderSimulator {
 				}
 			});
 			this.stats.byRoute[routeKey] = (this.stats.byRoute[routeKey] ?? 0) + 1;
+			for (const waiter of [...this.requestWaiters]) waiter(simReq);
 
 			if (this.latencyMs > 0) await this.wait(this.latencyMs);
 
@@ -472,11 +518,13 @@ export class ProviderSimulator {
 				});
 				return true;
 			case 'reset':
+				this.droppedBySimulator.add(res);
 				req.socket.destroy();
 				return true;
 			case 'hang':
 				// Never answer (or answer nothing until ms passed, then drop the connection).
 				await this.wait(fault.ms ?? 3_600_000);
+				this.droppedBySimulator.add(res);
 				req.socket.destroy();
 				return true;
 			case 'raw':
@@ -488,6 +536,13 @@ export class ProviderSimulator {
 				return true;
 			case 'delay':
 				await this.wait(fault.ms);
+				return false;
+			case 'hold':
+				// A rejected `until` (e.g. waitForRequest gave up) releases the request too; the test sees the rejection.
+				await fault.until.then(
+					() => undefined,
+					() => undefined,
+				);
 				return false;
 		}
 	}
