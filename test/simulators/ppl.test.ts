@@ -115,9 +115,13 @@ describe('PPL CPL simulator', () => {
 			const refused = await requestToken();
 			const problem = expectProblem(refused, 429);
 			expect(problem.detail).toContain('12 requests/minute');
-			expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-			expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+			// All twelve were issued at the same instant of the simulator's clock: the first frees up in exactly 60 s.
+			expect(refused.headers['retry-after']).toBe('60');
 			expect(sim.getCounters()).toEqual(expect.objectContaining({ tokensIssued: 12, tokensRefusedForRate: 1 }));
+			clock.advance(59_999);
+			expect((await requestToken()).status).toBe(429);
+			clock.advance(1);
+			expect((await requestToken()).status).toBe(200);
 
 			sim.resetTokenLimit();
 			expect((await requestToken()).status).toBe(200);
