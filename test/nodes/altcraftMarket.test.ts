@@ -1,3 +1,4 @@
+import * as n8nWorkflow from 'n8n-workflow';
 import type { IDataObject } from 'n8n-workflow';
 
 import { testCredential } from '../harness/credentialTest';
@@ -212,9 +213,24 @@ describe('retries', () => {
 	test('Retry-After is honoured', async () => {
 		sim.addOrder({ external_id: 'A1', status: 'new' });
 		sim.injectFault({ fault: { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, times: 1 });
-		await run(['A1']);
-		const [first, second] = sim.requests;
-		expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(950);
+		// What the client decides to wait, and what the simulator had seen when the wait began and ended (the wait
+		// itself stays real: nothing here measures it).
+		const waits: Array<{ ms: number; requestsBefore: number; requestsAfter?: number }> = [];
+		const realSleep = n8nWorkflow.sleep;
+		const sleep = jest.spyOn(n8nWorkflow, 'sleep').mockImplementation(async (ms: number) => {
+			const wait: (typeof waits)[number] = { ms, requestsBefore: sim.requests.length };
+			waits.push(wait);
+			await realSleep(ms);
+			wait.requestsAfter = sim.requests.length;
+		});
+		try {
+			expect(json(await run(['A1']))[0]).toMatchObject({ status: 'accepted' });
+		} finally {
+			sleep.mockRestore();
+		}
+		expect(sim.count(ALTCRAFT_ROUTES.getStatus)).toBe(2);
+		// One wait of the full Retry-After, after the 429 and before the retry was sent.
+		expect(waits).toEqual([{ ms: 1000, requestsBefore: 1, requestsAfter: 1 }]);
 	});
 
 	test('when retries run out the error says so; permanent errors are not retried', async () => {
@@ -233,12 +249,19 @@ describe('retries', () => {
 
 	test('a hanging provider is cut off by the timeout, then retried', async () => {
 		sim.addOrder({ external_id: 'A1', status: 'paid' });
-		sim.injectFault({ fault: { kind: 'hang' }, times: 1 });
+		// The simulator holds the first request for up to 20 s, then drops it itself: far above the node's 1 s
+		// timeout, far below its 30 s default, so only the configured timeout can be what closed it.
+		sim.injectFault({ fault: { kind: 'hang', ms: 20_000 }, times: 1 });
 		const workflow = withParameters(WORKFLOW, NODE, { options: { timeout: 1000 } });
-		const started = Date.now();
 		const result = await run(['A1'], workflow);
 		expect(json(result)[0]).toMatchObject({ status: 'processing' });
-		expect(Date.now() - started).toBeLessThan(5000);
+		expect(sim.count(ALTCRAFT_ROUTES.getStatus)).toBe(2);
+		const [hung, retried] = sim.requests;
+		expect({ request: 'first get_status, hung by the simulator for up to 20 s', closedByClient: hung.closedByClient }).toEqual({
+			request: 'first get_status, hung by the simulator for up to 20 s',
+			closedByClient: true,
+		});
+		expect(retried.closedByClient).toBeUndefined();
 	});
 });
 
@@ -246,14 +269,17 @@ describe('many items', () => {
 	test('concurrency is bounded and the output keeps the input order', async () => {
 		const ids = Array.from({ length: 30 }, (_, i) => `O-${i}`);
 		ids.forEach((id, i) => sim.addOrder({ external_id: id, status: i % 2 ? 'paid' : 'new' }));
-		// The first orders answer slowest, so answers arrive out of order.
+		const externalId = (req: { body: unknown }) => (req.body as { external_id?: string } | undefined)?.external_id;
+		// O-1 … O-3 are answered only once the last order has been asked for: answers arrive out of order, and
+		// while the last request is in flight the three held ones are too (four at once, the limit).
+		const lastAsked = sim.waitForRequest((req) => externalId(req) === 'O-29', 'the get_status request for O-29');
 		sim.injectFault({
-			fault: { kind: 'delay', ms: 150 },
-			when: (req) => ['O-1', 'O-2', 'O-3'].includes((req.body as { external_id: string }).external_id),
+			fault: { kind: 'hold', until: lastAsked },
+			when: (req) => ['O-1', 'O-2', 'O-3'].includes(externalId(req) ?? ''),
 		});
-		sim.latencyMs = 20;
 		const workflow = withParameters(WORKFLOW, NODE, { options: { maxConcurrency: 4 } });
 		const result = await run(ids, workflow);
+		await lastAsked;
 		const items = result.output(NODE);
 		expect(items.map((item) => item.json.orderId)).toEqual(ids);
 		expect(items.map((item) => item.pairedItem)).toEqual(ids.map((_, i) => ({ item: i })));

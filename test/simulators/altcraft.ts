@@ -9,7 +9,7 @@
  *   `result: { endpoint, status }`.
  * - `market/orders/list` pages with `from_id` / `next_from_id`.
  */
-import { bearerToken, json, ProviderSimulator, type SimRequest, type SimResponse } from './framework';
+import { bearerToken, json, ProviderSimulator, type SimClock, type SimRequest, type SimResponse } from './framework';
 
 export interface AltcraftOrder {
 	/** Internal numeric id. */
@@ -33,8 +33,8 @@ export class AltcraftSimulator extends ProviderSimulator {
 	/** `'result-array'` answers get_status with `result: [ {…} ]`, as the response table (not the example) says. */
 	resultShape: 'object' | 'array' = 'object';
 
-	constructor(options: { token: string; latencyMs?: number }) {
-		super('altcraft', { latencyMs: options.latencyMs });
+	constructor(options: { token: string; latencyMs?: number; clock?: SimClock }) {
+		super('altcraft', { latencyMs: options.latencyMs, clock: options.clock });
 		this.validTokens.add(options.token);
 		this.route('POST', '/api/v1.1/market/orders/get_status', (req) => this.getStatus(req));
 		this.route('POST', '/api/v1.1/market/orders/list', (req) => this.list(req));
@@ -54,8 +54,8 @@ export class AltcraftSimulator extends ProviderSimulator {
 		const full: AltcraftOrder = {
 			id: order.id ?? this.orders.length + 1,
 			endpoint: order.endpoint ?? 'website',
-			update_time: order.update_time ?? new Date().toISOString(),
-			create_time: order.create_time ?? new Date().toISOString(),
+			update_time: order.update_time ?? new Date(this.clock.now()).toISOString(),
+			create_time: order.create_time ?? new Date(this.clock.now()).toISOString(),
 			...order,
 		};
 		this.orders.push(full);
@@ -66,7 +66,7 @@ export class AltcraftSimulator extends ProviderSimulator {
 		const order = this.orders.find((o) => o.external_id === externalId);
 		if (!order) throw new Error(`no Altcraft order ${externalId}`);
 		order.status = status;
-		order.update_time = new Date().toISOString();
+		order.update_time = new Date(this.clock.now()).toISOString();
 	}
 
 	private envelope(error: number, errorText: string, payload: Record<string, unknown> = {}): SimResponse {

@@ -26,6 +26,11 @@ export interface SimRequest {
 	receivedAt: number;
 	/** Which route matched (`METHOD pattern`), or undefined when none did. */
 	route?: string;
+	/**
+	 * True when the client closed the connection before the simulator answered or dropped it (e.g. the node's
+	 * request timeout cut off a `hang` fault): what a test checks instead of timing the request.
+	 */
+	closedByClient?: boolean;
 }
 
 export interface SimResponse {
@@ -43,7 +48,12 @@ export type Fault =
 	| { kind: 'reset' }
 	| { kind: 'hang'; ms?: number }
 	| { kind: 'raw'; status?: number; contentType: string; body: string | Buffer }
-	| { kind: 'delay'; ms: number };
+	| { kind: 'delay'; ms: number }
+	/**
+	 * Holds the request until `until` settles, then answers it normally: answers arrive out of order because the
+	 * test says so, not because one timer outran another (not available through the control API).
+	 */
+	| { kind: 'hold'; until: Promise<unknown> };
 
 export interface FaultRule {
 	fault: Fault;
@@ -101,6 +111,76 @@ export function seededRandom(seed: number): () => number {
 	};
 }
 
+/**
+ * Time as a simulator sees it: request arrival times, rate windows, token lifetimes, scheduled state changes.
+ * Real by default; a test passes a `ManualClock` and moves time by hand, so nothing it asserts depends on how
+ * fast the machine is. (Simulated network latency and delay/hang faults stay on real timers: they exist to make
+ * requests overlap, not to model the provider's time.)
+ */
+export interface SimClock {
+	/** Milliseconds since the epoch, as `Date.now()`. */
+	now(): number;
+	/** Runs `callback` once, when the clock has reached `now() + ms`; returns a function that cancels it. */
+	setTimer(callback: () => void, ms: number): () => void;
+}
+
+/** The machine's clock and timers. */
+export const realClock: SimClock = {
+	now: () => Date.now(),
+	setTimer: (callback, ms) => {
+		const timer = setTimeout(callback, ms);
+		return () => clearTimeout(timer);
+	},
+};
+
+/**
+ * A clock that stands still until a test moves it. `advance(ms)` runs every timer that falls due on the way, in
+ * due order (equal due times in the order they were set), each with `now()` reading exactly its due time.
+ */
+export class ManualClock implements SimClock {
+	private current: number;
+	private sequence = 0;
+	private timers: Array<{ at: number; sequence: number; callback: () => void }> = [];
+
+	/** Starts at `start` (default 2025-01-06T09:00:00Z, so tests never read the machine's clock). */
+	constructor(start = Date.UTC(2025, 0, 6, 9, 0, 0)) {
+		this.current = start;
+	}
+
+	now(): number {
+		return this.current;
+	}
+
+	setTimer(callback: () => void, ms: number): () => void {
+		const timer = { at: this.current + Math.max(0, ms), sequence: ++this.sequence, callback };
+		this.timers.push(timer);
+		return () => {
+			this.timers = this.timers.filter((candidate) => candidate !== timer);
+		};
+	}
+
+	/** Moves time forward by `ms`, running the timers that fall due on the way. */
+	advance(ms: number): void {
+		if (!(ms >= 0)) throw new Error(`ManualClock.advance needs ms >= 0, got ${ms}`);
+		const target = this.current + ms;
+		for (;;) {
+			const due = this.timers
+				.filter((timer) => timer.at <= target)
+				.sort((a, b) => a.at - b.at || a.sequence - b.sequence)[0];
+			if (!due) break;
+			this.timers = this.timers.filter((timer) => timer !== due);
+			this.current = Math.max(this.current, due.at);
+			due.callback();
+		}
+		this.current = target;
+	}
+
+	/** Timers set and not yet run or cancelled. */
+	get pendingTimers(): number {
+		return this.timers.length;
+	}
+}
+
 const sleepMs = async (ms: number) => await new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {
@@ -114,12 +194,18 @@ export class ProviderSimulator {
 	private server?: Server;
 	private readonly sockets = new Set<Socket>();
 	private readonly pendingTimers = new Set<NodeJS.Timeout>();
+	/** `waitForRequest` calls still waiting. */
+	private readonly requestWaiters = new Set<(req: SimRequest) => void>();
+	/** Responses whose connection the simulator itself destroyed (reset / hang faults). */
+	private readonly droppedBySimulator = new WeakSet<ServerResponse>();
 	private rateWindow: number[] = [];
 	private inFlight = 0;
 	private random: () => number;
 
 	latencyMs = 0;
 	rateLimit?: RateLimit;
+	/** The provider's time (see SimClock). */
+	readonly clock: SimClock;
 	/** Every request received, in arrival order (bodies included: tests scan them). */
 	readonly requests: SimRequest[] = [];
 	/** Requests that matched no documented route: a node test fails when this is not empty. */
@@ -128,8 +214,12 @@ export class ProviderSimulator {
 	/** Keep at most this many requests in `requests` (benchmarks send many). */
 	maxLoggedRequests = 20_000;
 
-	constructor(name: string, options: { latencyMs?: number; rateLimit?: RateLimit; seed?: number } = {}) {
+	constructor(
+		name: string,
+		options: { latencyMs?: number; rateLimit?: RateLimit; seed?: number; clock?: SimClock } = {},
+	) {
 		this.name = name;
+		this.clock = options.clock ?? realClock;
 		this.latencyMs = options.latencyMs ?? 0;
 		this.rateLimit = options.rateLimit;
 		this.random = seededRandom(options.seed ?? 42);
@@ -198,6 +288,34 @@ export class ProviderSimulator {
 	reseed(seed: number): this {
 		this.random = seededRandom(seed);
 		return this;
+	}
+
+	/**
+	 * Resolves with the first request to a documented route that `matches` (params set), as it arrives, or at once when one is
+	 * already in `requests`. `timeoutMs` only guards against a test that would hang; the error names `description`.
+	 */
+	async waitForRequest(
+		matches: (req: SimRequest) => boolean,
+		description: string,
+		timeoutMs = 30_000,
+	): Promise<SimRequest> {
+		const seen = this.requests.find(matches);
+		if (seen) return seen;
+		return await new Promise<SimRequest>((resolve, reject) => {
+			const waiter = (req: SimRequest) => {
+				if (!matches(req)) return;
+				clearTimeout(guard);
+				this.requestWaiters.delete(waiter);
+				resolve(req);
+			};
+			const guard = setTimeout(() => {
+				this.requestWaiters.delete(waiter);
+				reject(
+					new Error(`${this.name} simulator: waited ${timeoutMs} ms for ${description}, and it never came (${this.stats.requests} requests so far)`),
+				);
+			}, timeoutMs);
+			this.requestWaiters.add(waiter);
+		});
 	}
 
 	/** Count of requests that matched `route` (`METHOD pattern`). */
@@ -285,8 +403,11 @@ export class ProviderSimulator {
 				bodyText,
 				body: this.parseBody(bodyText, req.headers['content-type']),
 				params: {},
-				receivedAt: Date.now(),
+				receivedAt: this.clock.now(),
 			};
+			res.on('close', () => {
+				if (!res.writableFinished && !this.droppedBySimulator.has(res)) simReq.closedByClient = true;
+			});
 
 			if (rawPath.startsWith('/__sim/')) {
 				this.send(res, this.control(rawPath.slice('/__sim/'.length), simReq));
@@ -315,6 +436,7 @@ export class ProviderSimulator {
 				}
 			});
 			this.stats.byRoute[routeKey] = (this.stats.byRoute[routeKey] ?? 0) + 1;
+			for (const waiter of [...this.requestWaiters]) waiter(simReq);
 
 			if (this.latencyMs > 0) await this.wait(this.latencyMs);
 
@@ -356,7 +478,7 @@ export class ProviderSimulator {
 		const limit = this.rateLimit;
 		if (!limit) return false;
 		if (limit.routes && !limit.routes.includes(routeKey)) return false;
-		const now = Date.now();
+		const now = this.clock.now();
 		const windowMs = limit.windowMs ?? 1000;
 		while (this.rateWindow.length && this.rateWindow[0] <= now - windowMs) this.rateWindow.shift();
 		if (this.rateWindow.length >= limit.limit) return true;
@@ -368,8 +490,9 @@ export class ProviderSimulator {
 		const limit = this.rateLimit!;
 		if (limit.retryAfterSeconds !== undefined) return limit.retryAfterSeconds;
 		const windowMs = limit.windowMs ?? 1000;
-		const freeAt = (this.rateWindow[0] ?? Date.now()) + windowMs;
-		return Math.max(1, Math.ceil((freeAt - Date.now()) / 1000));
+		const now = this.clock.now();
+		const freeAt = (this.rateWindow[0] ?? now) + windowMs;
+		return Math.max(1, Math.ceil((freeAt - now) / 1000));
 	}
 
 	private pickFault(req: SimRequest): Fault | undefined {
@@ -395,11 +518,13 @@ export class ProviderSimulator {
 				});
 				return true;
 			case 'reset':
+				this.droppedBySimulator.add(res);
 				req.socket.destroy();
 				return true;
 			case 'hang':
 				// Never answer (or answer nothing until ms passed, then drop the connection).
 				await this.wait(fault.ms ?? 3_600_000);
+				this.droppedBySimulator.add(res);
 				req.socket.destroy();
 				return true;
 			case 'raw':
@@ -411,6 +536,13 @@ export class ProviderSimulator {
 				return true;
 			case 'delay':
 				await this.wait(fault.ms);
+				return false;
+			case 'hold':
+				// A rejected `until` (e.g. waitForRequest gave up) releases the request too; the test sees the rejection.
+				await fault.until.then(
+					() => undefined,
+					() => undefined,
+				);
 				return false;
 		}
 	}
@@ -479,11 +611,12 @@ export class TokenIssuer {
 		private readonly prefix: string,
 		public lifetimeSeconds: number,
 		public maxPerMinute = Infinity,
+		private readonly clock: SimClock = realClock,
 	) {}
 
 	/** Returns a new token, or undefined when the per-minute limit is reached. */
 	issue(): { token: string; expiresIn: number } | undefined {
-		const now = Date.now();
+		const now = this.clock.now();
 		this.issueTimes = this.issueTimes.filter((t) => t > now - 60_000);
 		if (this.issueTimes.length >= this.maxPerMinute) {
 			this.refusedForRate++;
@@ -500,7 +633,7 @@ export class TokenIssuer {
 		if (!token) return 'invalid';
 		const expiresAt = this.tokens.get(token);
 		if (expiresAt === undefined) return 'invalid';
-		return expiresAt > Date.now() ? 'valid' : 'expired';
+		return expiresAt > this.clock.now() ? 'valid' : 'expired';
 	}
 
 	/** Invalidates every token issued so far (simulates a revocation or a server-side rotation). */

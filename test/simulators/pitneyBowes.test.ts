@@ -12,7 +12,7 @@ import {
 	PitneyBowesFulfillmentApi,
 } from '../../credentials/PitneyBowesFulfillmentApi.credentials';
 import { baseUrlExpression } from '../../nodes/shared/environment';
-import { sleepMs } from './framework';
+import { ManualClock } from './framework';
 import {
 	PITNEY_BOWES_ERRORS,
 	PITNEY_BOWES_ROUTES,
@@ -31,11 +31,14 @@ const basic = (key: string, secret: string) => `Basic ${Buffer.from(`${key}:${se
 
 let sim: PitneyBowesSimulator;
 let http: AxiosInstance;
+/** The simulator's time stands still unless a test moves it. */
+let clock: ManualClock;
 let transactionCounter = 0;
 const nextTransactionId = () => `n8n-test-${++transactionCounter}`;
 
 beforeEach(async () => {
-	sim = new PitneyBowesSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, clientId: CLIENT_ID });
+	clock = new ManualClock();
+	sim = new PitneyBowesSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, clientId: CLIENT_ID, clock });
 	await sim.start();
 	http = axios.create({ baseURL: sim.url, validateStatus: () => true });
 });
@@ -85,7 +88,6 @@ async function search(
 
 describe('token endpoint', () => {
 	it('issues a token for Basic key:secret and a client_credentials form body, in the documented shape', async () => {
-		const before = Date.now();
 		const response = await requestToken();
 		expect(response.status).toBe(200);
 		expect(Object.keys(response.data).sort()).toEqual(
@@ -99,7 +101,7 @@ describe('token endpoint', () => {
 		});
 		expect(typeof response.data.access_token).toBe('string');
 		expect(response.data.issuedAt).toMatch(/^\d{13}$/);
-		expect(Number(response.data.issuedAt)).toBeGreaterThanOrEqual(before);
+		expect(response.data.issuedAt).toBe(String(clock.now()));
 		expect(sim.tokenRequests).toBe(1);
 		expect(sim.tokensIssued).toBe(1);
 		expect(sim.count(PITNEY_BOWES_ROUTES.token)).toBe(1);
@@ -115,7 +117,9 @@ describe('token endpoint', () => {
 		expect(response.data.expiresIn).toBe('1');
 		sim.addOrder({ orderId: 'PB-1', status: 'RECEIVED' });
 		expect((await getStatus('PB-1', response.data.access_token)).status).toBe(200);
-		await sleepMs(1100);
+		clock.advance(999);
+		expect((await getStatus('PB-1', response.data.access_token)).status).toBe(200);
+		clock.advance(1);
 		const expired = await getStatus('PB-1', response.data.access_token);
 		expect(expired.status).toBe(401);
 		expect(expired.data.errors[0].errorCode).toBe('PB-APIM-ERR-1003');
@@ -155,7 +159,7 @@ describe('token endpoint', () => {
 
 	it('limits token requests per minute when configured', async () => {
 		await sim.stop();
-		sim = new PitneyBowesSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, maxTokensPerMinute: 2 });
+		sim = new PitneyBowesSimulator({ apiKey: API_KEY, apiSecret: API_SECRET, maxTokensPerMinute: 2, clock });
 		await sim.start();
 		http = axios.create({ baseURL: sim.url, validateStatus: () => true });
 		expect((await requestToken()).status).toBe(200);
@@ -409,8 +413,10 @@ describe('spike arrest', () => {
 		expect(sim.stats.rateLimited).toBe(2);
 		// The token endpoint is not limited by default.
 		expect((await requestToken()).status).toBe(200);
-		// The window frees up.
-		await sleepMs(1050);
+		// The window frees up a second after the admitted requests, not before.
+		clock.advance(999);
+		expect((await getStatus('PB-1', accessToken)).status).toBe(429);
+		clock.advance(1);
 		expect((await getStatus('PB-1', accessToken)).status).toBe(200);
 		sim.setSpikeArrest(undefined);
 	});

@@ -28,6 +28,7 @@ import {
 	TokenIssuer,
 	type Fault,
 	type FaultRule,
+	type SimClock,
 	type SimRequest,
 	type SimResponse,
 } from './framework';
@@ -191,6 +192,8 @@ export interface PitneyBowesSimulatorOptions {
 	org?: string;
 	latencyMs?: number;
 	seed?: number;
+	/** The provider's time: token lifetimes, the spike-arrest window, update dates (default: the real clock). */
+	clock?: SimClock;
 }
 
 /** The search fields the simulator understands (PB does not publish the list for orders). */
@@ -258,12 +261,12 @@ export class PitneyBowesSimulator extends ProviderSimulator {
 	private readonly sequenceOf = new Map<string, number>();
 
 	constructor(options: PitneyBowesSimulatorOptions) {
-		super('pitney-bowes', { latencyMs: options.latencyMs, seed: options.seed });
+		super('pitney-bowes', { latencyMs: options.latencyMs, seed: options.seed, clock: options.clock });
 		this.apiKey = options.apiKey;
 		this.apiSecret = options.apiSecret;
 		const clientIds = options.clientId === undefined ? ['MYCLIENT'] : [options.clientId].flat();
 		clientIds.forEach((id) => this.clientIds.add(id));
-		this.tokens = new TokenIssuer('pb-sim-token', options.tokenLifetimeSeconds ?? 35999, options.maxTokensPerMinute);
+		this.tokens = new TokenIssuer('pb-sim-token', options.tokenLifetimeSeconds ?? 35999, options.maxTokensPerMinute, this.clock);
 		this.errorShape = options.errorShape ?? 'standard';
 		this.gatewayErrorShape = options.gatewayErrorShape ?? 'standard';
 		this.expiredTokenErrorCode = options.expiredTokenErrorCode ?? 'PB-APIM-ERR-1003';
@@ -384,7 +387,7 @@ export class PitneyBowesSimulator extends ProviderSimulator {
 	}
 
 	private touch(order: PitneyBowesOrder, at?: Date | number | string): void {
-		order.pbUpdateDate = pbDate(at ?? Date.now());
+		order.pbUpdateDate = pbDate(at ?? this.clock.now());
 		this.sequenceOf.set(order.orderId, ++this.updateSequence);
 	}
 
@@ -528,7 +531,7 @@ export class PitneyBowesSimulator extends ProviderSimulator {
 		const spike = this.spikeArrest;
 		if (!spike || !route) return false;
 		if (!(spike.routes ?? FULFILLMENT_ROUTES).includes(route)) return false;
-		const now = Date.now();
+		const now = this.clock.now();
 		const windowMs = spike.windowMs ?? 1000;
 		while (this.spikeWindow.length && this.spikeWindow[0] <= now - windowMs) this.spikeWindow.shift();
 		if (this.spikeWindow.length >= spike.limit) return true;
@@ -661,7 +664,7 @@ export class PitneyBowesSimulator extends ProviderSimulator {
 		return json(200, {
 			access_token: issued.token,
 			tokenType: 'BearerToken',
-			issuedAt: String(Date.now()),
+			issuedAt: String(this.clock.now()),
 			expiresIn: String(issued.expiresIn),
 			clientID: this.apiKey,
 			org: this.org,

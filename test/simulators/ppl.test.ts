@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 
+import { ManualClock } from './framework';
 import { PPL_ROUTES, PplSimulator, pplProblemBody, type PplProblem } from './ppl';
 
 const CLIENT_ID = 'ppl-sim-client-4711';
@@ -21,9 +22,12 @@ const TOKEN_FORM = {
 describe('PPL CPL simulator', () => {
 	let sim: PplSimulator;
 	let http: AxiosInstance;
+	/** The simulator's time stands still unless a test moves it. */
+	let clock: ManualClock;
 
 	beforeEach(async () => {
-		sim = new PplSimulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+		clock = new ManualClock();
+		sim = new PplSimulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, clock });
 		const baseURL = await sim.start();
 		http = axios.create({ baseURL, validateStatus: () => true });
 	});
@@ -111,9 +115,13 @@ describe('PPL CPL simulator', () => {
 			const refused = await requestToken();
 			const problem = expectProblem(refused, 429);
 			expect(problem.detail).toContain('12 requests/minute');
-			expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-			expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+			// All twelve were issued at the same instant of the simulator's clock: the first frees up in exactly 60 s.
+			expect(refused.headers['retry-after']).toBe('60');
 			expect(sim.getCounters()).toEqual(expect.objectContaining({ tokensIssued: 12, tokensRefusedForRate: 1 }));
+			clock.advance(59_999);
+			expect((await requestToken()).status).toBe(429);
+			clock.advance(1);
+			expect((await requestToken()).status).toBe(200);
 
 			sim.resetTokenLimit();
 			expect((await requestToken()).status).toBe(200);
@@ -160,7 +168,9 @@ describe('PPL CPL simulator', () => {
 		it('expires tokens after the configured lifetime', async () => {
 			sim.tokenLifetimeSeconds = 0.05;
 			const short = await token();
-			await new Promise((resolve) => setTimeout(resolve, 80));
+			clock.advance(49);
+			expect((await get(path, short)).status).toBe(200);
+			clock.advance(1);
 			expectProblem(await get(path, short), 401);
 		});
 
@@ -251,9 +261,14 @@ describe('PPL CPL simulator', () => {
 
 			const timed = randomUUID();
 			sim.addBatch(timed, [{ referenceId: 'T' }], { stepMs: 40 });
-			expect((await get(`/order/batch/${timed}`, accessToken)).data.items[0].importState).toBe('Accepted');
-			await new Promise((resolve) => setTimeout(resolve, 100));
-			expect((await get(`/order/batch/${timed}`, accessToken)).data.items[0].importState).toBe('Complete');
+			const timedState = async () => (await get(`/order/batch/${timed}`, accessToken)).data.items[0].importState;
+			expect(await timedState()).toBe('Accepted');
+			clock.advance(39);
+			expect(await timedState()).toBe('Accepted');
+			clock.advance(1);
+			expect(await timedState()).toBe('InProcess');
+			clock.advance(40);
+			expect(await timedState()).toBe('Complete');
 		});
 
 		it('answers 404 problem details for an unknown batch and 400 for a non-UUID id', async () => {
@@ -434,10 +449,12 @@ describe('PPL CPL simulator', () => {
 		it('measures request pacing without failing fast requests', async () => {
 			const accessToken = await token();
 			await Promise.all([get('/order?Limit=1&Offset=0', accessToken), get('/order?Limit=1&Offset=0', accessToken)]);
-			const counters = sim.getCounters();
-			expect(counters.minGapMs).not.toBeNull();
-			expect(counters.gapsUnder40ms).toBeGreaterThanOrEqual(1);
-			expect(sim.stats.byStatus['200']).toBe(3);
+			// On the simulator's clock the two arrived at the same instant; 40 ms later a third keeps the pace.
+			expect(sim.getCounters()).toMatchObject({ minGapMs: 0, gapsUnder40ms: 2 });
+			clock.advance(40);
+			expect((await get('/order?Limit=1&Offset=0', accessToken)).status).toBe(200);
+			expect(sim.getCounters()).toMatchObject({ minGapMs: 0, gapsUnder40ms: 2 });
+			expect(sim.stats.byStatus['200']).toBe(4);
 		});
 
 		it('records requests to undocumented routes as unmatched', async () => {

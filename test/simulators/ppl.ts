@@ -29,6 +29,7 @@ import {
 	ProviderSimulator,
 	TokenIssuer,
 	type RateLimit,
+	type SimClock,
 	type SimRequest,
 	type SimResponse,
 } from './framework';
@@ -348,6 +349,8 @@ export interface PplSimulatorOptions {
 	latencyMs?: number;
 	rateLimit?: RateLimit;
 	seed?: number;
+	/** The provider's time: token lifetimes and budget, batch progress over time, request gaps (default: real). */
+	clock?: SimClock;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -445,11 +448,12 @@ export class PplSimulator extends ProviderSimulator {
 	private correlationCounter = 0;
 
 	constructor(options: PplSimulatorOptions) {
-		super('ppl', { latencyMs: options.latencyMs, rateLimit: options.rateLimit, seed: options.seed });
+		super('ppl', { latencyMs: options.latencyMs, rateLimit: options.rateLimit, seed: options.seed, clock: options.clock });
 		this.tokens = new TokenIssuer(
 			'ppl-sim',
 			options.tokenLifetimeSeconds ?? PPL_LIMITS.tokenLifetimeSeconds,
 			options.maxTokensPerMinute ?? PPL_LIMITS.maxTokensPerMinute,
+			this.clock,
 		);
 		this.addClient({ clientId: options.clientId, clientSecret: options.clientSecret, roles: options.roles });
 		this.invalidClientStatus = options.invalidClientStatus ?? 400;
@@ -542,7 +546,7 @@ export class PplSimulator extends ProviderSimulator {
 		if (this.requireUuidBatchIds && !UUID_RE.test(batchId)) {
 			throw new Error(`PPL batch ids are UUIDs (use randomUUID()); got ${batchId}`);
 		}
-		const now = Date.now();
+		const now = this.clock.now();
 		this.batches.set(batchId, {
 			batchId,
 			items: items.map((item) => this.toStoredItem(item)),
@@ -650,7 +654,7 @@ export class PplSimulator extends ProviderSimulator {
 		const { orderId, changedAt, ...fields } = input;
 		const id = orderId ?? this.nextOrderId;
 		this.nextOrderId = Math.max(this.nextOrderId, id + 1);
-		const now = new Date().toISOString();
+		const now = new Date(this.clock.now()).toISOString();
 		const data: PplOrder = {
 			orderNumber: String(2_000_000_000 + id),
 			orderState: 'Created',
@@ -669,7 +673,7 @@ export class PplSimulator extends ProviderSimulator {
 			shipmentNumbers: [],
 			...fields,
 		};
-		this.orders.push({ data, orderId: id, changedAt: changedAt ? Date.parse(changedAt) : Date.now() });
+		this.orders.push({ data, orderId: id, changedAt: changedAt ? Date.parse(changedAt) : this.clock.now() });
 		return data;
 	}
 
@@ -690,7 +694,7 @@ export class PplSimulator extends ProviderSimulator {
 		if (!order) throw new Error(`no PPL order ${key}`);
 		const { changedAt, ...fields } = changes;
 		Object.assign(order.data, fields, { orderState });
-		order.changedAt = changedAt ? Date.parse(changedAt) : Date.now();
+		order.changedAt = changedAt ? Date.parse(changedAt) : this.clock.now();
 		return order.data;
 	}
 
@@ -698,7 +702,7 @@ export class PplSimulator extends ProviderSimulator {
 
 	addShipment(input: PplShipmentInput): PplShipment {
 		const { customerReference, invoiceNumber, variableSymbol, ...fields } = input;
-		const now = new Date().toISOString();
+		const now = new Date(this.clock.now()).toISOString();
 		const shipment: PplShipment = {
 			productType: 'PRIV',
 			note: null,
@@ -751,7 +755,7 @@ export class PplSimulator extends ProviderSimulator {
 		shipmentNumber: string,
 		shipmentState: string,
 		event?: Partial<PplTrackEvent>,
-		lastUpdateDate = new Date().toISOString(),
+		lastUpdateDate = new Date(this.clock.now()).toISOString(),
 	): PplShipment {
 		const shipment = this.shipments.find((s) => s.shipmentNumber === shipmentNumber);
 		if (!shipment) throw new Error(`no PPL shipment ${shipmentNumber}`);
@@ -920,7 +924,7 @@ export class PplSimulator extends ProviderSimulator {
 		}
 		const issued = this.tokens.issue();
 		if (!issued) {
-			const now = Date.now();
+			const now = this.clock.now();
 			this.tokenIssueTimes = this.tokenIssueTimes.filter((t) => t > now - 60_000);
 			const retryAfter = Math.max(1, Math.ceil(((this.tokenIssueTimes[0] ?? now) + 60_000 - now) / 1000));
 			return pplProblem(
@@ -929,8 +933,8 @@ export class PplSimulator extends ProviderSimulator {
 				{ instance: '/login/getAccessToken', headers: { 'retry-after': String(retryAfter) } },
 			);
 		}
-		this.tokenIssueTimes.push(Date.now());
-		const iat = Math.floor(Date.now() / 1000);
+		this.tokenIssueTimes.push(this.clock.now());
+		const iat = Math.floor(this.clock.now() / 1000);
 		const token = this.signToken({
 			iss: 'ppl-cpl-simulator',
 			sub: client.clientId,
@@ -953,10 +957,10 @@ export class PplSimulator extends ProviderSimulator {
 		return json(200, {
 			version: '2.0.0-sim',
 			state: 'Running',
-			time: new Date().toISOString(),
+			time: new Date(this.clock.now()).toISOString(),
 			node: 'sim-1',
 			application: 'Eps.Api.MyApi2 (simulator)',
-			startTime: new Date(Date.now() - process.uptime() * 1000).toISOString(),
+			startTime: new Date(this.clock.now() - process.uptime() * 1000).toISOString(),
 		});
 	}
 
@@ -1017,8 +1021,8 @@ export class PplSimulator extends ProviderSimulator {
 				}),
 			),
 			options: { ...this.createdBatchOptions },
-			createdAt: Date.now(),
-			lastStepAt: Date.now(),
+			createdAt: this.clock.now(),
+			lastStepAt: this.clock.now(),
 			polls: 0,
 		});
 		const path = `/order/batch/${batchId}`;
@@ -1033,7 +1037,7 @@ export class PplSimulator extends ProviderSimulator {
 		const batch = this.batches.get(batchId);
 		if (!batch) return pplProblem(404, `Batch ${batchId} was not found.`, { instance: req.path });
 		if (batch.options.stepMs && batch.options.stepMs > 0) {
-			const due = Math.floor((Date.now() - batch.lastStepAt) / batch.options.stepMs);
+			const due = Math.floor((this.clock.now() - batch.lastStepAt) / batch.options.stepMs);
 			if (due > 0) {
 				for (let i = 0; i < due; i++) for (const item of batch.items) this.stepItem(batch, item);
 				batch.lastStepAt += due * batch.options.stepMs;

@@ -6,6 +6,7 @@ import type { IHttpRequestOptions } from 'n8n-workflow';
 
 import { SenderApi } from '../../credentials/SenderApi.credentials';
 
+import { ManualClock, type SimClock } from './framework';
 import {
 	SENDER_FIELDS,
 	SENDER_ROUTES,
@@ -86,7 +87,8 @@ class CallbackReceiver {
 	}
 }
 
-const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+/** An hour: far beyond any delay a test sets, so whatever would happen by itself has happened. */
+const AN_HOUR = 3_600_000;
 
 afterEach(async () => {
 	while (running.length) await running.pop()!.stop();
@@ -261,7 +263,8 @@ describe('Sender simulator: labels', () => {
 
 describe('Sender simulator: order lifecycle', () => {
 	it('places an order that is pending, then accepted with label and tracking after the delay', async () => {
-		const sim = await startSim({ processingDelayMs: 60 });
+		const clock = new ManualClock();
+		const sim = await startSim({ processingDelayMs: 60, clock });
 		const placed = await call(sim, 'POST', '/orders', {
 			data: { carrier_code: 'omniva', delivery_type: 'address-parcel_locker', parcel_locker_code: '9001' },
 		});
@@ -280,7 +283,10 @@ describe('Sender simulator: order lifecycle', () => {
 		const early = (await call(sim, 'GET', `/orders/${reference}`)).data;
 		expect(early.status).toBe('pending');
 
-		await sleep(90);
+		clock.advance(59);
+		expect((await call(sim, 'GET', `/orders/${reference}`)).data.status).toBe('pending');
+		clock.advance(1);
+		expect(sim.getOrderState(reference)?.status).toBe('accepted');
 		const late = (await call(sim, 'GET', `/orders/${reference}`)).data;
 		expect(late.status).toBe('accepted');
 		expect(late.tracking_number).toMatch(/^CE\d{9}LV$/);
@@ -290,9 +296,10 @@ describe('Sender simulator: order lifecycle', () => {
 	});
 
 	it('stays pending without a delay until accept() is called', async () => {
-		const sim = await startSim();
+		const clock = new ManualClock();
+		const sim = await startSim({ clock });
 		sim.addOrder({ reference: 'REF-P' });
-		await sleep(20);
+		clock.advance(AN_HOUR);
 		expect((await call(sim, 'GET', '/orders/REF-P')).data.status).toBe('pending');
 		sim.accept('REF-P');
 		expect((await call(sim, 'GET', '/orders/REF-P')).data.status).toBe('accepted');
@@ -318,10 +325,44 @@ describe('Sender simulator: order lifecycle', () => {
 	});
 
 	it('reaches a configured non-accepted outcome by itself', async () => {
-		const sim = await startSim();
+		const clock = new ManualClock();
+		const sim = await startSim({ clock });
 		sim.addOrder({ reference: 'REF-O', processAfterMs: 10, outcome: 'cancelled' });
-		await sleep(30);
+		clock.advance(9);
+		expect(sim.getOrderState('REF-O')?.status).toBe('pending');
+		clock.advance(1);
+		// The timer moved it, not a read.
+		expect(sim.getOrderState('REF-O')?.status).toBe('cancelled');
 		expect((await call(sim, 'GET', '/orders/REF-O')).data.status).toBe('cancelled');
+	});
+
+	it('processes an order when its timer fires even if the clock then reads a millisecond short of the due time', async () => {
+		// Node runs a setTimeout callback by libuv's millisecond clock, and Date.now() can still read one ms less
+		// than the due time it was set for. The simulator used to re-check the time in the timer, left the order
+		// pending for good and never called back. This clock fires its timers exactly that way.
+		let now = Date.UTC(2025, 0, 6, 9, 0, 0);
+		const timers: Array<{ at: number; callback: () => void }> = [];
+		const earlyClock: SimClock = {
+			now: () => now,
+			setTimer: (callback, ms) => {
+				timers.push({ at: now + ms, callback });
+				return () => undefined;
+			},
+		};
+		const receiver = new CallbackReceiver();
+		const receiverUrl = await receiver.start();
+		try {
+			const sim = await startSim({ clock: earlyClock, processingDelayMs: 100, callback: { url: `${receiverUrl}/cb` } });
+			const order = sim.addOrder({});
+			expect(timers).toHaveLength(1);
+			now = timers[0].at - 1;
+			timers[0].callback();
+			expect(order.status).toBe('accepted');
+			expect(await sim.waitForCallback(order.reference)).toMatchObject({ status: 'accepted', delivered: true });
+			expect(receiver.received).toHaveLength(1);
+		} finally {
+			await receiver.stop();
+		}
 	});
 
 	it('keeps later shipping statuses as given', async () => {
@@ -385,7 +426,9 @@ describe('Sender simulator: callbacks', () => {
 	});
 
 	it('POSTs the Get Order payload exactly once, with the configured secret header and query', async () => {
-		const sim = await startSim({ processingDelayMs: 100 });
+		// The simulator's clock stands still: the order cannot fall due before the test has set its callback target.
+		const clock = new ManualClock();
+		const sim = await startSim({ processingDelayMs: 100, clock });
 		const placed = await call(sim, 'POST', '/orders', {
 			data: { carrier_code: 'omniva', callback_url: `${receiverUrl}/webhook/sender` },
 		});
@@ -394,7 +437,9 @@ describe('Sender simulator: callbacks', () => {
 			{ url: `${receiverUrl}/webhook/sender`, headers: { 'x-callback-secret': CALLBACK_SECRET }, query: { token: 't1' } },
 			reference,
 		);
+		expect(sim.callbacks).toHaveLength(0);
 
+		clock.advance(100);
 		const record = await sim.waitForCallback(reference);
 		expect(record).toMatchObject({ status: 'accepted', delivered: true, httpStatus: 200, responseBody: 'ok', manual: false });
 		expect(receiver.received).toHaveLength(1);
@@ -405,12 +450,12 @@ describe('Sender simulator: callbacks', () => {
 		expect(got.headers['x-callback-secret']).toBe(CALLBACK_SECRET);
 		expect(JSON.parse(got.body)).toEqual((await call(sim, 'GET', `/orders/${reference}`)).data);
 
-		// Later changes never call back again.
+		// Later changes never call back again, however much time passes.
 		sim.setStatus(reference, 'in_transit');
 		sim.accept(reference);
 		sim.cancel(reference);
+		clock.advance(AN_HOUR);
 		await sim.callbacksSettled();
-		await sleep(20);
 		expect(receiver.received).toHaveLength(1);
 		expect(sim.callbacks).toHaveLength(1);
 	});
@@ -427,12 +472,17 @@ describe('Sender simulator: callbacks', () => {
 
 	it('records a non-2xx answer as not delivered and does not retry', async () => {
 		receiver.status = 500;
-		const sim = await startSim({ callback: { url: `${receiverUrl}/cb` } });
+		const clock = new ManualClock();
+		const sim = await startSim({ callback: { url: `${receiverUrl}/cb` }, clock });
 		sim.addOrder({ reference: 'REF-500' });
 		sim.accept('REF-500');
 		const record = await sim.waitForCallback('REF-500');
 		expect(record).toMatchObject({ delivered: false, httpStatus: 500, responseBody: 'nope' });
-		await sleep(30);
+		// No retry is scheduled, however much time passes.
+		expect(clock.pendingTimers).toBe(0);
+		clock.advance(AN_HOUR);
+		await sim.callbacksSettled();
+		expect(sim.callbacks).toHaveLength(1);
 		expect(receiver.received).toHaveLength(1);
 	});
 
@@ -447,6 +497,16 @@ describe('Sender simulator: callbacks', () => {
 		expect(record.delivered).toBe(false);
 		expect(record.httpStatus).toBeUndefined();
 		expect(record.error).toBeTruthy();
+	});
+
+	it('says what it waited for when no callback comes', async () => {
+		const sim = await startSim({ callback: { url: `${receiverUrl}/cb` } });
+		sim.addOrder({ reference: 'REF-NEVER' });
+		// Nothing will ever accept REF-NEVER, so even 1 ms is a fair bound here.
+		await expect(sim.waitForCallback('REF-NEVER', 1)).rejects.toThrow(
+			`Sender simulator: waited 1 ms for the callback POST about order REF-NEVER to finish (answered or failed), and none did; order REF-NEVER: status pending; no automatic processing scheduled; callback sent: false; callback URL: ${receiverUrl}/cb`,
+		);
+		await expect(sim.waitForCallback('REF-UNKNOWN', 1)).rejects.toThrow('the simulator has no order REF-UNKNOWN');
 	});
 
 	it('sends no callback without a URL, and only for placement outcomes', async () => {

@@ -24,7 +24,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
-import { json, ProviderSimulator, type RateLimit, type SimRequest, type SimResponse } from './framework';
+import { json, ProviderSimulator, type RateLimit, type SimClock, type SimRequest, type SimResponse } from './framework';
 
 /** Field naming of every order body the simulator writes (Get Order, Place Order, callback). */
 export type SenderVariant = 'snake' | 'camel' | 'snake-data' | 'camel-data';
@@ -114,7 +114,7 @@ export interface SenderOrder {
 	callbackUrl?: string;
 	callbackHeaders?: Record<string, string>;
 	callbackQuery?: Record<string, string>;
-	/** When (epoch ms) a pending order turns into `outcome` by itself; undefined = only by a method call. */
+	/** When (epoch ms on the simulator's clock) a pending order turns into `outcome` by itself; undefined = only by a method call. */
 	processAt?: number;
 	outcome: SenderOutcome;
 	/** Whether the automatic callback has been sent (it is sent at most once). */
@@ -204,14 +204,22 @@ export interface SenderSimulatorOptions {
 	callbackOn?: string[];
 	/** Global callback target, used when an order has no callback URL of its own. */
 	callback?: SenderCallbackTarget;
-	/** Timeout for one callback POST (default 5000 ms). */
+	/**
+	 * Timeout for one callback POST (default 30 s: a test's receiver may be an n8n run in a busy process, and a
+	 * callback that times out under load is a flaky test, not a finding).
+	 */
 	callbackTimeoutMs?: number;
 	/** Base of generated label URLs (default: this simulator's own `/labels/`). */
 	labelBaseUrl?: string;
 	latencyMs?: number;
 	rateLimit?: RateLimit;
 	seed?: number;
+	/** The provider's time: when pending orders fall due, timestamps (default: the real clock). */
+	clock?: SimClock;
 }
+
+/** How long `waitForCallback` waits by default: a guard against a hung test, far above any real callback. */
+export const SENDER_CALLBACK_WAIT_MS = 30_000;
 
 const MESSAGES: Record<string, Record<SenderLanguage, string>> = {
 	unauthenticated: {
@@ -300,11 +308,14 @@ export class SenderSimulator extends ProviderSimulator {
 
 	private orderCounter = 0;
 	private trackingCounter = 0;
-	private readonly timers = new Set<NodeJS.Timeout>();
+	/** Cancels the processing timers of pending orders. */
+	private readonly timers = new Set<() => void>();
 	private readonly inFlightCallbacks = new Set<Promise<void>>();
+	/** `waitForCallback` calls waiting for a callback to finish; each checks its own reference. */
+	private readonly callbackWaiters = new Set<() => void>();
 
 	constructor(options: SenderSimulatorOptions) {
-		super('sender', { latencyMs: options.latencyMs, rateLimit: options.rateLimit, seed: options.seed });
+		super('sender', { latencyMs: options.latencyMs, rateLimit: options.rateLimit, seed: options.seed, clock: options.clock });
 		(Array.isArray(options.apiKey) ? options.apiKey : [options.apiKey]).forEach((key) => this.apiKeys.add(key));
 		this.authHeaders = (options.authHeaders ?? ['bearer']).map((h) => h.toLowerCase());
 		this.invalidKeyStatus = options.invalidKeyStatus ?? 401;
@@ -314,7 +325,7 @@ export class SenderSimulator extends ProviderSimulator {
 		this.outcome = options.outcome ?? 'accepted';
 		this.callbackOn = options.callbackOn ?? [...DEFAULT_CALLBACK_ON];
 		this.callback = options.callback ?? {};
-		this.callbackTimeoutMs = options.callbackTimeoutMs ?? 5000;
+		this.callbackTimeoutMs = options.callbackTimeoutMs ?? 30_000;
 		this.labelBaseUrl = options.labelBaseUrl;
 
 		this.route('GET', '/orders/:reference', (req) => this.getOrder(req));
@@ -329,7 +340,7 @@ export class SenderSimulator extends ProviderSimulator {
 
 	/** Adds (or replaces) an order. A pending order with a delay reaches its outcome by itself. */
 	addOrder(init: SenderOrderInit = {}): SenderOrder {
-		const now = new Date().toISOString();
+		const now = new Date(this.clock.now()).toISOString();
 		const reference = init.reference ?? this.nextReference();
 		const order: SenderOrder = {
 			reference,
@@ -476,20 +487,55 @@ export class SenderSimulator extends ProviderSimulator {
 		while (this.inFlightCallbacks.size > 0) await Promise.all([...this.inFlightCallbacks]);
 	}
 
-	/** Waits until a finished callback for `reference` is recorded; throws after `timeoutMs`. */
-	async waitForCallback(reference: string, timeoutMs = 5000): Promise<SenderCallbackRecord> {
-		const deadline = Date.now() + timeoutMs;
-		for (;;) {
-			const record = this.callbacks.find((c) => c.reference === reference && c.finishedAt !== undefined);
-			if (record) return record;
-			if (Date.now() > deadline) throw new Error(`no callback for Sender order ${reference} within ${timeoutMs} ms`);
-			await new Promise((resolve) => setTimeout(resolve, 5));
-		}
+	/**
+	 * Resolves with the first finished callback (answered or failed) for `reference`, as soon as it finishes: the
+	 * simulator tells its waiters when a callback POST ends, nothing polls. `timeoutMs` only guards against a test
+	 * that would hang (e.g. an order nothing ever accepts); the error then says what was awaited and where the
+	 * order stands.
+	 */
+	async waitForCallback(reference: string, timeoutMs = SENDER_CALLBACK_WAIT_MS): Promise<SenderCallbackRecord> {
+		const finished = () => this.callbacks.find((c) => c.reference === reference && c.finishedAt !== undefined);
+		const already = finished();
+		if (already) return already;
+		return await new Promise<SenderCallbackRecord>((resolve, reject) => {
+			const check = () => {
+				const record = finished();
+				if (!record) return;
+				clearTimeout(guard);
+				this.callbackWaiters.delete(check);
+				resolve(record);
+			};
+			const guard = setTimeout(() => {
+				this.callbackWaiters.delete(check);
+				reject(new Error(this.describeMissingCallback(reference, timeoutMs)));
+			}, timeoutMs);
+			this.callbackWaiters.add(check);
+		});
+	}
+
+	/** Why no callback for `reference` has finished: what was awaited, and the order's state. */
+	private describeMissingCallback(reference: string, timeoutMs: number): string {
+		const awaited = `Sender simulator: waited ${timeoutMs} ms for the callback POST about order ${reference} to finish (answered or failed), and none did`;
+		const order = this.orders.get(reference);
+		if (!order) return `${awaited}; the simulator has no order ${reference}`;
+		const target = this.callbackTarget(order);
+		const started = this.callbacks.filter((c) => c.reference === reference);
+		const facts = [
+			`status ${order.status}`,
+			order.processAt === undefined
+				? 'no automatic processing scheduled'
+				: `automatic processing due at ${new Date(order.processAt).toISOString()} on the simulator's clock (now ${new Date(this.clock.now()).toISOString()})`,
+			`callback sent: ${order.callbackSent}`,
+			`callback URL: ${target.url ?? 'none'}`,
+			`callbacks started for it: ${started.length}`,
+			`callbacks in flight (all orders): ${this.inFlightCallbacks.size}`,
+		];
+		return `${awaited}; order ${reference}: ${facts.join('; ')}`;
 	}
 
 	/** Clears orders, callbacks and the extra counters (framework stats: resetStats()). */
 	clearOrders(): void {
-		for (const timer of this.timers) clearTimeout(timer);
+		for (const cancel of this.timers) cancel();
 		this.timers.clear();
 		this.orders.clear();
 		this.callbacks.length = 0;
@@ -506,7 +552,7 @@ export class SenderSimulator extends ProviderSimulator {
 	}
 
 	override async stop(): Promise<void> {
-		for (const timer of this.timers) clearTimeout(timer);
+		for (const cancel of this.timers) cancel();
 		this.timers.clear();
 		await this.callbacksSettled();
 		await super.stop();
@@ -662,7 +708,7 @@ export class SenderSimulator extends ProviderSimulator {
 	}
 
 	private touch(order: SenderOrder): void {
-		order.updatedAt = new Date().toISOString();
+		order.updatedAt = new Date(this.clock.now()).toISOString();
 	}
 
 	/** Fills what an accepted order carries; a value given as `null` stays absent (label "follows later"). */
@@ -674,7 +720,7 @@ export class SenderSimulator extends ProviderSimulator {
 		order.pickupArrivalTime =
 			values.pickupArrivalTime === null
 				? null
-				: (values.pickupArrivalTime ?? order.pickupArrivalTime ?? new Date(Date.now() + 24 * 3600_000).toISOString());
+				: (values.pickupArrivalTime ?? order.pickupArrivalTime ?? new Date(this.clock.now() + 24 * 3600_000).toISOString());
 		order.processAt = undefined;
 		this.touch(order);
 	}
@@ -697,17 +743,27 @@ export class SenderSimulator extends ProviderSimulator {
 	}
 
 	private scheduleProcessing(order: SenderOrder, delayMs: number): void {
-		order.processAt = Date.now() + delayMs;
-		const timer = setTimeout(() => {
-			this.timers.delete(timer);
-			this.processIfDue(order);
+		order.processAt = this.clock.now() + delayMs;
+		const cancel = this.clock.setTimer(() => {
+			this.timers.delete(cancel);
+			// The timer firing IS the order falling due. Do not compare with the clock here: Node runs a timer when
+			// libuv's millisecond clock says so, which can be while Date.now() still reads a millisecond short of
+			// processAt. Checking `processAt > now` at that point left the order pending for good, with no timer
+			// left to move it on and no callback ever sent (the "no callback within 5000 ms" flake).
+			this.process(order);
 		}, delayMs);
-		this.timers.add(timer);
+		this.timers.add(cancel);
 	}
 
 	/** Also run on every read, so a due order never answers `pending` because a timer lagged. */
 	private processIfDue(order: SenderOrder): void {
-		if (order.processAt === undefined || order.processAt > Date.now()) return;
+		if (order.processAt === undefined || order.processAt > this.clock.now()) return;
+		this.process(order);
+	}
+
+	/** A pending order reaches its outcome (once: accept/cancel/fail clear processAt). */
+	private process(order: SenderOrder): void {
+		if (order.processAt === undefined) return;
 		if (this.orders.get(order.reference) !== order || order.status !== 'pending') {
 			order.processAt = undefined;
 			return;
@@ -771,7 +827,7 @@ export class SenderSimulator extends ProviderSimulator {
 			payload: args.payload,
 			headers,
 			manual: args.manual,
-			sentAt: Date.now(),
+			sentAt: this.clock.now(),
 			delivered: false,
 		};
 		this.callbacks.push(record);
@@ -779,8 +835,9 @@ export class SenderSimulator extends ProviderSimulator {
 		const done = new Promise<void>((resolve) => {
 			const finish = (error?: string) => {
 				if (error !== undefined) record.error = error;
-				record.finishedAt = Date.now();
+				record.finishedAt = this.clock.now();
 				resolve();
+				for (const waiter of [...this.callbackWaiters]) waiter();
 			};
 			const req = send(
 				url,

@@ -87,6 +87,21 @@ function counter(count: number, running: () => number) {
 	};
 }
 
+/** Runs `work` on jest's fake clock, firing its timers as they fall due; real time plays no part. */
+async function onFakeClock<T>(work: () => Promise<T>): Promise<T> {
+	jest.useFakeTimers({ now: 0 });
+	try {
+		const result = work();
+		await jest.runAllTimersAsync();
+		return await result;
+	} finally {
+		jest.useRealTimers();
+	}
+}
+
+/** A task's own work: resolves after `ms` on the (fake) clock. */
+const workFor = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+
 describe('drainWithConcurrency', () => {
 	test('runs the first task alone, then at most `limit` at once, each exactly once', async () => {
 		let running = 0;
@@ -94,14 +109,17 @@ describe('drainWithConcurrency', () => {
 		let peakDuringFirst = 0;
 		const seen: number[] = [];
 		const source = counter(20, () => running);
-		await drainWithConcurrency(source.take, 4, async (value) => {
-			running++;
-			peak = Math.max(peak, running);
-			if (value === 0) peakDuringFirst = running;
-			await new Promise((resolve) => setTimeout(resolve, 5));
-			seen.push(value);
-			running--;
-		});
+		await onFakeClock(
+			async () =>
+				await drainWithConcurrency(source.take, 4, async (value) => {
+					running++;
+					peak = Math.max(peak, running);
+					if (value === 0) peakDuringFirst = running;
+					await workFor(5);
+					seen.push(value);
+					running--;
+				}),
+		);
 		expect(peakDuringFirst).toBe(1);
 		expect(peak).toBe(4);
 		expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
@@ -110,11 +128,14 @@ describe('drainWithConcurrency', () => {
 	test('takes an element only when a slot is free, so the source is read as the work goes', async () => {
 		let running = 0;
 		const source = counter(12, () => running);
-		await drainWithConcurrency(source.take, 3, async () => {
-			running++;
-			await new Promise((resolve) => setTimeout(resolve, 2));
-			running--;
-		});
+		await onFakeClock(
+			async () =>
+				await drainWithConcurrency(source.take, 3, async () => {
+					running++;
+					await workFor(2);
+					running--;
+				}),
+		);
 		expect(source.takenWhileRunning).toHaveLength(12);
 		// Never taken ahead: at most limit − 1 other tasks were running when an element was taken.
 		expect(Math.max(...source.takenWhileRunning)).toBeLessThanOrEqual(2);
@@ -141,12 +162,8 @@ describe('drainWithConcurrency', () => {
 });
 
 describe('groupsReadOnDemand', () => {
-	const busyFor = (ms: number) => {
-		const until = Date.now() + ms;
-		while (Date.now() < until) {
-			// a parameter read that keeps the thread busy, like n8n evaluating an expression
-		}
-	};
+	/** A parameter read that keeps the thread busy for `ms`, like n8n evaluating an expression (on the fake clock). */
+	const busyFor = (ms: number) => jest.setSystemTime(jest.now() + ms);
 
 	test('reads in order, one group at a time, only when asked, skipping what read refused', async () => {
 		const readIndexes: number[] = [];
@@ -189,23 +206,24 @@ describe('groupsReadOnDemand', () => {
 	test('a long group read gives way to the event loop (requests on their way are not held up)', async () => {
 		const readWhenTimerRan: number[] = [];
 		let read = 0;
-		const take = groupsReadOnDemand(
-			50,
-			50,
-			(index) => {
-				busyFor(1);
-				read = index + 1;
-				return index;
-			},
-			() => false,
-		);
-		setTimeout(() => readWhenTimerRan.push(read), 0);
-		const group = await take();
+		const group = await onFakeClock(async () => {
+			const take = groupsReadOnDemand(
+				50,
+				50,
+				(index) => {
+					busyFor(1);
+					read = index + 1;
+					return index;
+				},
+				() => false,
+			);
+			// A request already on its way, waiting for its turn on the event loop.
+			setTimeout(() => readWhenTimerRan.push(read), 0);
+			return await take();
+		});
 		expect(group).toHaveLength(50);
-		// 50 reads of at least 1 ms each: the timer got its turn after about READ_SLICE_MS, not after the group.
-		expect(readWhenTimerRan).toHaveLength(1);
-		expect(readWhenTimerRan[0]).toBeLessThan(50);
-		expect(readWhenTimerRan[0]).toBeGreaterThanOrEqual(Math.floor(READ_SLICE_MS / 2));
+		// 50 reads of exactly 1 ms each: the timer got its turn after READ_SLICE_MS of reading, not after the group.
+		expect(readWhenTimerRan).toEqual([READ_SLICE_MS]);
 	});
 });
 
