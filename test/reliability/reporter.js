@@ -14,6 +14,24 @@ function pad(text, width, right) {
 	return right ? value.padStart(width) : value.padEnd(width);
 }
 
+/** Measured figures (times, counts, memory) beside their bounds, in node and scenario order. */
+function figureTable(figures) {
+	const headers = ['Node', 'Scenario', 'Figure', 'Value', 'Bound', 'Holds'];
+	const body = figures.map((f) => [
+		f.node,
+		f.scenario,
+		f.name,
+		f.value,
+		f.bound ?? '',
+		f.holds === undefined ? '' : f.holds ? 'yes' : 'NO',
+	]);
+	const all = [headers, ...body];
+	const widths = headers.map((_, column) => Math.max(...all.map((cells) => String(cells[column]).length)));
+	const line = (cells) => '| ' + cells.map((cell, column) => pad(cell, widths[column], false)).join(' | ') + ' |';
+	const rule = '|' + widths.map((width) => '-'.repeat(width + 2)).join('|') + '|';
+	return [line(headers), rule, ...body.map(line)].join('\n');
+}
+
 function table(rows) {
 	const headers = ['Node', 'Scenario', 'Tried', 'Correct', 'Failed cleanly', 'Lost'];
 	const body = rows.map((row) => [row.node, row.scenario, row.tried, row.correct, row.failedCleanly, row.lost]);
@@ -55,12 +73,29 @@ class ReliabilityReporter {
 	onRunComplete(_contexts, results) {
 		const rows = [];
 		const notCovered = [];
+		const figures = [];
 		const files = existsSync(FRAGMENTS_DIR) ? readdirSync(FRAGMENTS_DIR).filter((name) => name.endsWith('.json')) : [];
 		for (const file of files.sort()) {
 			const fragment = JSON.parse(readFileSync(join(FRAGMENTS_DIR, file), 'utf8'));
 			rows.push(...fragment.rows);
 			notCovered.push(...fragment.notCovered);
+			figures.push(...(fragment.figures ?? []));
 		}
+		// Stable: figures of one node and scenario keep the order they were measured in.
+		figures.sort((a, b) => a.nodeRank - b.nodeRank || a.scenarioRank - b.scenarioRank);
+		// Several files may count the same node and scenario (e.g. its secret scans): one row each.
+		const merged = new Map();
+		for (const row of rows) {
+			const key = `${row.node}|${row.scenario}`;
+			const into = merged.get(key);
+			if (!into) merged.set(key, { ...row, problems: [...row.problems] });
+			else {
+				for (const field of ['tried', 'correct', 'failedCleanly', 'lost']) into[field] += row[field];
+				into.problems.push(...row.problems);
+			}
+		}
+		rows.length = 0;
+		rows.push(...merged.values());
 		rows.sort((a, b) => a.nodeRank - b.nodeRank || a.scenarioRank - b.scenarioRank);
 		const lost = rows.reduce((sum, row) => sum + row.lost, 0);
 		const seconds = ((Date.now() - (this.startedAt ?? Date.now())) / 1000).toFixed(1);
@@ -72,6 +107,12 @@ class ReliabilityReporter {
 		out.push('false status, crash, hang past its bound, request off its route, leaked secret, broken count.');
 		out.push('');
 		out.push(table(rows));
+		if (figures.length > 0) {
+			out.push('');
+			out.push('Figures (measured, beside their bounds):');
+			out.push('');
+			out.push(figureTable(figures));
+		}
 		for (const row of rows.filter((candidate) => candidate.lost > 0)) {
 			out.push('');
 			out.push(`LOST in ${row.node} / ${row.scenario}:`);
@@ -102,7 +143,7 @@ class ReliabilityReporter {
 		mkdirSync(RESULTS_DIR, { recursive: true });
 		writeFileSync(
 			join(RESULTS_DIR, 'summary.json'),
-			JSON.stringify({ passed: !this.error, lost, seconds: Number(seconds), rows, notCovered }, null, 2),
+			JSON.stringify({ passed: !this.error, lost, seconds: Number(seconds), rows, notCovered, figures }, null, 2),
 		);
 	}
 

@@ -47,8 +47,31 @@ export type Fault =
 	| { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
 	| { kind: 'reset' }
 	| { kind: 'hang'; ms?: number }
-	| { kind: 'raw'; status?: number; contentType: string; body: string | Buffer }
+	| { kind: 'raw'; status?: number; contentType: string; body: string | Buffer; headers?: Record<string, string> }
 	| { kind: 'delay'; ms: number }
+	/** A 3xx answer whose Location is given or computed from the request (e.g. the same path on another origin). */
+	| { kind: 'redirect'; status: number; location: string | ((req: SimRequest) => string) }
+	/**
+	 * Headers at once, then `bytes` bytes of `byte` (default a space: JSON allows leading whitespace), one every
+	 * `intervalMs`, then `body`, or the route's own answer body when `body` is not given (its status is not used:
+	 * the status went out with the headers). Stops when the client goes away.
+	 */
+	| {
+			kind: 'drip';
+			status?: number;
+			contentType?: string;
+			headers?: Record<string, string>;
+			intervalMs: number;
+			bytes: number;
+			byte?: string;
+			body?: string | Buffer;
+	  }
+	/** A body written in chunks of `chunkBytes` every `intervalMs` (e.g. a gzip bomb); see `abortStreams()`. */
+	| { kind: 'stream'; status?: number; headers: Record<string, string>; body: Buffer; chunkBytes: number; intervalMs: number }
+	/** An answer computed from the request (in-process tests only: functions do not travel over the control API). */
+	| { kind: 'respond'; respond: (req: SimRequest) => SimResponse | Promise<SimResponse> }
+	/** The route's own answer, changed (e.g. padded, echoing the request, cut short). In-process tests only. */
+	| { kind: 'transform'; transform: (response: SimResponse, req: SimRequest) => SimResponse | Promise<SimResponse> }
 	/**
 	 * Holds the request until `until` settles, then answers it normally: answers arrive out of order because the
 	 * test says so, not because one timer outran another (not available through the control API).
@@ -199,6 +222,8 @@ export class ProviderSimulator {
 	/** Responses whose connection the simulator itself destroyed (reset / hang faults). */
 	private readonly droppedBySimulator = new WeakSet<ServerResponse>();
 	private rateWindow: number[] = [];
+	/** Answers a `stream` fault is writing (`abortStreams()` drops them). */
+	private readonly streaming = new Set<ServerResponse>();
 	private inFlight = 0;
 	private random: () => number;
 
@@ -453,7 +478,7 @@ export class ProviderSimulator {
 			const fault = this.pickFault(simReq);
 			if (fault) {
 				this.stats.faultsInjected++;
-				const handled = await this.applyFault(fault, req, res);
+				const handled = await this.applyFault(fault, req, res, simReq, async () => await route.handler(simReq));
 				if (handled) return;
 			}
 
@@ -507,8 +532,22 @@ export class ProviderSimulator {
 		return undefined;
 	}
 
+	/** Drops every answer a `stream` fault is still writing (the client sees its connection close mid-body). */
+	abortStreams(): number {
+		const count = this.streaming.size;
+		for (const res of this.streaming) res.socket?.destroy();
+		this.streaming.clear();
+		return count;
+	}
+
 	/** Returns true when the fault produced the whole answer. */
-	private async applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+	private async applyFault(
+		fault: Fault,
+		req: IncomingMessage,
+		res: ServerResponse,
+		simReq: SimRequest,
+		routeAnswer: () => Promise<SimResponse>,
+	): Promise<boolean> {
 		switch (fault.kind) {
 			case 'status':
 				this.send(res, {
@@ -530,7 +569,7 @@ export class ProviderSimulator {
 			case 'raw':
 				this.send(res, {
 					status: fault.status ?? 200,
-					headers: { 'content-type': fault.contentType },
+					headers: { 'content-type': fault.contentType, ...fault.headers },
 					body: fault.body,
 				});
 				return true;
@@ -544,7 +583,59 @@ export class ProviderSimulator {
 					() => undefined,
 				);
 				return false;
+			case 'redirect': {
+				const location = typeof fault.location === 'function' ? fault.location(simReq) : fault.location;
+				this.send(res, { status: fault.status, headers: { location, 'content-type': 'text/plain' }, body: `Redirecting to ${location}` });
+				return true;
+			}
+			case 'respond':
+				this.send(res, await fault.respond(simReq));
+				return true;
+			case 'transform':
+				this.send(res, await fault.transform(await routeAnswer(), simReq));
+				return true;
+			case 'drip':
+				await this.drip(fault, res, routeAnswer);
+				return true;
+			case 'stream':
+				await this.stream(fault, res);
+				return true;
 		}
+	}
+
+	private gone(res: ServerResponse): boolean {
+		return res.destroyed || res.writableEnded || !this.server;
+	}
+
+	private async drip(fault: Extract<Fault, { kind: 'drip' }>, res: ServerResponse, routeAnswer: () => Promise<SimResponse>): Promise<void> {
+		const status = fault.status ?? 200;
+		this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+		res.writeHead(status, { 'content-type': fault.contentType ?? 'application/json; charset=utf-8', ...fault.headers });
+		res.flushHeaders();
+		const byte = fault.byte ?? ' ';
+		for (let sent = 0; sent < fault.bytes; sent++) {
+			if (this.gone(res)) return;
+			res.write(byte);
+			await this.wait(fault.intervalMs);
+		}
+		if (this.gone(res)) return;
+		const body = fault.body ?? (await routeAnswer()).body;
+		res.end(Buffer.isBuffer(body) || typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body));
+	}
+
+	private async stream(fault: Extract<Fault, { kind: 'stream' }>, res: ServerResponse): Promise<void> {
+		const status = fault.status ?? 200;
+		this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+		res.writeHead(status, { ...fault.headers, 'content-length': String(fault.body.length) });
+		this.streaming.add(res);
+		res.on('close', () => this.streaming.delete(res));
+		for (let offset = 0; offset < fault.body.length; offset += fault.chunkBytes) {
+			if (this.gone(res)) return;
+			res.write(fault.body.subarray(offset, offset + fault.chunkBytes));
+			if (fault.intervalMs > 0) await this.wait(fault.intervalMs);
+		}
+		this.streaming.delete(res);
+		if (!this.gone(res)) res.end();
 	}
 
 	private send(res: ServerResponse, response: SimResponse): void {

@@ -35,6 +35,14 @@ export const SCENARIO_ORDER = [
 	'polling: restarts, pages, errors',
 	'timeouts',
 	'secrets',
+	// The hostile-provider scenarios (hostile.scenario.ts).
+	'hostile: redirects',
+	'hostile: deadlines',
+	'hostile: answer size',
+	'hostile: refusal budget',
+	'hostile: pace after 503s',
+	'hostile: unreadable 2xx',
+	'hostile: redaction',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_ORDER)[number];
 
@@ -53,11 +61,27 @@ export interface LedgerRow {
 	scenarioRank: number;
 }
 
+/**
+ * A measured figure of a scenario (a time, a count, a memory peak) beside its bound, printed by the reporter
+ * under the table. `holds` false marks a figure outside its bound (the scenario records the loss itself).
+ */
+export interface Figure {
+	node: NodeLabel;
+	scenario: ScenarioName;
+	name: string;
+	value: string;
+	bound?: string;
+	holds?: boolean;
+	nodeRank: number;
+	scenarioRank: number;
+}
+
 const MAX_PROBLEMS = 25;
 
 export class Ledger {
 	private readonly rows = new Map<string, LedgerRow>();
 	private readonly uncovered: string[] = [];
+	private readonly figures: Figure[] = [];
 
 	/** `file` names the fragment (the scenario file's name). */
 	constructor(private readonly file: string) {}
@@ -98,6 +122,20 @@ export class Ledger {
 		this.record(node, scenario, holds ? 'correct' : 'lost', holds ? undefined : problem);
 	}
 
+	/** Notes a measured figure for the report (see `Figure`); counts nothing by itself. */
+	figure(node: NodeLabel, scenario: ScenarioName, name: string, value: string, bound?: string, holds?: boolean): void {
+		this.figures.push({
+			node,
+			scenario,
+			name,
+			value,
+			bound,
+			holds,
+			nodeRank: NODE_ORDER.indexOf(node),
+			scenarioRank: SCENARIO_ORDER.indexOf(scenario),
+		});
+	}
+
 	/** A scenario this run could not cover, listed under the table (never counted as passed). */
 	notCovered(what: string): void {
 		this.uncovered.push(what);
@@ -111,7 +149,7 @@ export class Ledger {
 	flush(): void {
 		mkdirSync(FRAGMENTS_DIR, { recursive: true });
 		const name = basename(this.file).replace(/\.[^.]+$/, '');
-		const fragment = { rows: [...this.rows.values()], notCovered: this.uncovered };
+		const fragment = { rows: [...this.rows.values()], notCovered: this.uncovered, figures: this.figures };
 		writeFileSync(join(FRAGMENTS_DIR, `${name}.json`), JSON.stringify(fragment, null, 2));
 	}
 }

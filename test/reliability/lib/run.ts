@@ -14,6 +14,7 @@ import {
 	type WorkflowJson,
 } from '../../harness/runWorkflow';
 import type { Ledger, NodeLabel, Outcome } from './ledger';
+import { secretForms } from './secretForms';
 
 export interface ExpectedStatus {
 	orderId: string;
@@ -46,8 +47,12 @@ export function visibleTextOf(result: RunResult, logs: string[]): string {
 	return parts.join('\n');
 }
 
+/**
+ * The secrets that occur in the text in any form (plain, URL- or form-encoded, JSON-escaped; see secretForms.ts),
+ * short ones too (at least 3 characters: shorter values would match ordinary text).
+ */
 export function leaksIn(text: string, secrets: readonly string[]): string[] {
-	return [...new Set(secrets)].filter((secret) => secret.length >= 6 && text.includes(secret));
+	return [...new Set(secrets)].filter((secret) => secret.length >= 3 && secretForms(secret).some(({ text: form }) => text.includes(form)));
 }
 
 /** A scenario file's view of one node: how to run it and what must never be seen. */
