@@ -22,3 +22,19 @@ export function secretMatches(expected: string, presented: string | undefined): 
 	if (expectedBytes.length !== presentedBytes.length) return false;
 	return timingSafeEqual(expectedBytes, presentedBytes);
 }
+
+/** The shortest Shared Secret version 2 of the trigger accepts (a generated one is 64 characters). */
+export const MIN_SECRET_LENGTH = 16;
+
+/**
+ * Why a configured Shared Secret cannot protect the trigger (version 2), or undefined when it can: it must be set
+ * and have at least `MIN_SECRET_LENGTH` characters besides surrounding spaces.
+ */
+export function secretProblem(secret: unknown): string | undefined {
+	const text = typeof secret === 'string' ? secret.trim() : '';
+	if (text === '') return 'no Shared Secret is set';
+	if (text.length < MIN_SECRET_LENGTH) {
+		return `the Shared Secret has ${text.length} characters, fewer than the ${MIN_SECRET_LENGTH} required`;
+	}
+	return undefined;
+}
