@@ -89,9 +89,9 @@ export const SENDER_PROFILE: ProviderProfile = {
 };
 
 /**
- * Validates an order reference before any request. Sender does not publish the reference format, so only what
- * cannot be a reference is refused: besides the shared checks, a value without a single letter or digit
- * (`?`, `#`, `..`, `/`).
+ * Validates an order reference before any request. Sender does not publish the reference format; it assigns the
+ * references, and they never hold URL separators. Refused: besides the shared checks, a value without a single
+ * letter or digit, and one with `/`, `\`, `?`, `#` or `%` (see encodePathSegment).
  */
 export function readOrderReference(value: unknown): string {
 	const reference = normaliseIdentifier(value, REFERENCE_LABEL);
