@@ -462,7 +462,7 @@ export class ProviderClient {
 						credentialOptions,
 					),
 				options,
-				{ deadlineMs, redirects: 'sameOrigin' },
+				{ deadlineMs, bodyMs: mayFetchToken ? this.settings.timeoutMs : undefined, redirects: 'sameOrigin' },
 				this.clock,
 			);
 			return { response: { ...answer, json: parseJson(answer.text), traceId: trace?.traceId } };
@@ -519,9 +519,12 @@ export class ProviderClient {
 			}
 			if (error.kind === 'deadline') {
 				return {
-					error: new ProviderError(`Could not reach ${name}: the request timed out${retriedNote(retries)}`, {
-						description: `No complete answer within the timeout of ${this.settings.timeoutMs} ms (headers and body together). Network error code ETIMEDOUT`,
-					}),
+					error: new ProviderError(
+						`Could not reach ${name}: the request timed out (no complete answer, headers and body, within ${this.settings.timeoutMs} ms)${retriedNote(retries)}`,
+						{
+							description: 'Network error code ETIMEDOUT',
+						},
+					),
 					retryable: true,
 					timedOut: true,
 				};

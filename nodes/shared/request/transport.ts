@@ -27,6 +27,11 @@ export type HttpSend = (options: IHttpRequestOptions) => Promise<unknown>;
 export interface TransportRules {
 	/** The attempt's hard deadline in milliseconds (headers and body, redirect hops included). */
 	deadlineMs: number;
+	/**
+	 * A tighter limit for the body, counted from the headers' arrival (an attempt whose deadline also covers a token
+	 * request n8n makes before sending it: a drip after quick headers then still ends within the request's own time).
+	 */
+	bodyMs?: number;
 	maxAnswerBytes?: number;
 	/** `sameOrigin`: follow redirects within the origin; `never`: any redirect ends the attempt (token requests). */
 	redirects: 'sameOrigin' | 'never';
@@ -75,7 +80,12 @@ export async function sendAttempt(
 		const answer = await exchange(send, current, deadline, rules.deadlineMs);
 		const location = headerValue(answer.headers, 'location');
 		if (!REDIRECT_STATUSES.has(answer.statusCode) || location === undefined) {
-			return { statusCode: answer.statusCode, headers: answer.headers, text: await readBody(answer.body, maxBytes, deadline, rules.deadlineMs) };
+			const bodyDeadline = rules.bodyMs === undefined ? deadline : earliest(deadline, clock.deadline(rules.bodyMs));
+			return {
+				statusCode: answer.statusCode,
+				headers: answer.headers,
+				text: await readBody(answer.body, maxBytes, bodyDeadline, rules.bodyMs ?? rules.deadlineMs),
+			};
 		}
 		discard(answer.body);
 		const target = resolveLocation(location, current.url);
@@ -126,6 +136,16 @@ async function exchange(send: HttpSend, options: IHttpRequestOptions, deadline: 
 	// meanwhile keeps its own words.
 	if (deadline.aborted && code === 'ERR_CANCELED') throw missedDeadline(deadlineMs);
 	throw new TransportFailure('network', code ?? 'the request failed', { code, cause: outcome.error });
+}
+
+/** A signal that aborts when the first of two does. */
+function earliest(a: AbortSignal, b: AbortSignal): AbortSignal {
+	const controller = new AbortController();
+	const abort = () => controller.abort();
+	if (a.aborted || b.aborted) abort();
+	a.addEventListener('abort', abort, { once: true });
+	b.addEventListener('abort', abort, { once: true });
+	return controller.signal;
 }
 
 function missedDeadline(deadlineMs: number): TransportFailure {
