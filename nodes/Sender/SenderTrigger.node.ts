@@ -153,28 +153,41 @@ function noteCallbackStatus(parsed: ParsedOrderStatus, callbackStatus: string | 
 	}
 }
 
+/** A 401 for a callback without the right shared secret (logged), or undefined when it carries it. */
+function refuseWrongSecret(context: IWebhookFunctions, sharedSecret: string): IWebhookResponseData | undefined {
+	const presented = presentedSecret(context);
+	if (secretMatches(sharedSecret, presented)) return undefined;
+	context.logger.warn('Sender Trigger refused a callback without the right shared secret', {
+		secretPresented: presented !== undefined,
+	});
+	return refuse(context, 401, 'Unauthorized');
+}
+
+/** The callback's body and its order reference, or a 400 when it has no readable reference. */
+function readCallback(
+	context: IWebhookFunctions,
+): { body: IDataObject; callback: ReturnType<typeof readSenderOrder>; reference: string } | { refused: IWebhookResponseData } {
+	const body = context.getBodyData();
+	const callback = readSenderOrder(body);
+	try {
+		return { body, callback, reference: readOrderReference(callback.reference) };
+	} catch (error) {
+		context.logger.warn(`Sender Trigger refused a callback: ${(error as Error).message}`);
+		return { refused: refuse(context, 400, 'The callback has no readable order reference') };
+	}
+}
+
 /** Version 1, unchanged: optional secret; answers 404 / 502 when the API cannot confirm; emits every callback. */
 async function receiveV1(context: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const sharedSecret = String(context.getNodeParameter('sharedSecret', '') ?? '');
 	if (sharedSecret !== '') {
-		const presented = presentedSecret(context);
-		if (!secretMatches(sharedSecret, presented)) {
-			context.logger.warn('Sender Trigger refused a callback without the right shared secret', {
-				secretPresented: presented !== undefined,
-			});
-			return refuse(context, 401, 'Unauthorized');
-		}
+		const refused = refuseWrongSecret(context, sharedSecret);
+		if (refused) return refused;
 	}
 
-	const body = context.getBodyData();
-	const callback = readSenderOrder(body);
-	let reference: string;
-	try {
-		reference = readOrderReference(callback.reference);
-	} catch (error) {
-		context.logger.warn(`Sender Trigger refused a callback: ${(error as Error).message}`);
-		return refuse(context, 400, 'The callback has no readable order reference');
-	}
+	const read = readCallback(context);
+	if ('refused' in read) return read.refused;
+	const { body, callback, reference } = read;
 
 	const options = readTriggerOptions(context);
 	const verify = context.getNodeParameter('verifyByRefetch', true) !== false;
@@ -220,23 +233,12 @@ async function receiveV2(context: IWebhookFunctions): Promise<IWebhookResponseDa
 		context.logger.error(`Sender Trigger refused a callback: ${problem}, so no callback can be authenticated`);
 		return refuse(context, 401, 'Unauthorized');
 	}
-	const presented = presentedSecret(context);
-	if (!secretMatches(sharedSecret, presented)) {
-		context.logger.warn('Sender Trigger refused a callback without the right shared secret', {
-			secretPresented: presented !== undefined,
-		});
-		return refuse(context, 401, 'Unauthorized');
-	}
+	const refused = refuseWrongSecret(context, sharedSecret);
+	if (refused) return refused;
 
-	const body = context.getBodyData();
-	const callback = readSenderOrder(body);
-	let reference: string;
-	try {
-		reference = readOrderReference(callback.reference);
-	} catch (error) {
-		context.logger.warn(`Sender Trigger refused a callback: ${(error as Error).message}`);
-		return refuse(context, 400, 'The callback has no readable order reference');
-	}
+	const read = readCallback(context);
+	if ('refused' in read) return read.refused;
+	const { body, callback, reference } = read;
 
 	const options = readTriggerOptions(context);
 	const node = context.getNode();
