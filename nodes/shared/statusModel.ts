@@ -1,5 +1,5 @@
 /**
- * The normalised order status vocabulary (../shared/spec/status-model.md §1): the contract workflows branch on.
+ * The normalised order status vocabulary (the README's "The status vocabulary"): the contract workflows branch on.
  */
 export const NORMALISED_STATUSES = [
 	'pending',

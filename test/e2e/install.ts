@@ -1,6 +1,6 @@
 /**
- * Installs a real n8n (and the Node 24 it needs) into INSTALL_ROOT/<n8n version>/, following
- * ../shared/spec/runtime-recipes.md §2: `npm install --ignore-scripts` (the xlsx override comes from
+ * Installs a real n8n (and the Node 24 it needs) into INSTALL_ROOT/<n8n version>/:
+ * `npm install --ignore-scripts` (the xlsx override comes from
  * test/e2e/package.json), then the `node` package's own install script (it fetches the Node 24 binary from the
  * npm registry), then `npm rebuild sqlite3 isolated-vm` with Node 24 first on PATH and its headers as nodedir.
  * A finished install leaves `.installed.json`; later runs reuse it when n8n, Node and the override match.

@@ -1,5 +1,5 @@
 /**
- * Altcraft Market API simulator (../shared/reference/altcraft-market-api.md).
+ * Altcraft Market API simulator (the provider facts the README lists under "What is assumed about the providers' APIs").
  *
  * - Every method is `POST /api/v1.1/<method>` with a JSON body; the token travels in the body as `token`
  *   (the v74 docs also accept `Authorization: Bearer <token>`; the simulator accepts both).
