@@ -54,7 +54,8 @@ export const COMMON_OPTION_FIELDS: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 50 },
 		default: 5,
-		description: 'How many requests may run at the same time in one execution',
+		description:
+			'How many requests may be in flight at the same time in one execution. An order waiting to be retried (after a 5xx, a time-out or a dropped connection) does not hold one.',
 	},
 	{
 		displayName: 'Max Retries',

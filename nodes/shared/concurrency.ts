@@ -1,24 +1,91 @@
 import { sleep } from 'n8n-workflow';
 
 /**
- * Runs `task` on every element `takeNext` hands out, with at most `limit` tasks running at once, until it hands
- * out `undefined`. Elements are taken only when a task slot is free, so a caller that reads its input lazily
- * overlaps that reading with the requests already in flight. The first task runs alone so that a credential
- * with an empty token cache fetches ONE token that the others then reuse (n8n's preAuthentication does not
- * coalesce parallel refreshes).
+ * The request slots of one execution: at most `limit` requests in flight at once. A request that waits to be
+ * retried gives its slot back for the wait (`release`) and takes one again before its next attempt (`resume`),
+ * so a 503's Retry-After delays that order only, not every order queued behind its slot. Resuming requests are
+ * served before new ones, so an order already begun is finished before more are started.
+ */
+export class RequestSlots {
+	private free: number;
+	private readonly resuming: Array<() => void> = [];
+	private readonly starting: Array<() => void> = [];
+
+	constructor(readonly limit: number) {
+		this.free = Math.max(1, Math.floor(limit));
+	}
+
+	/** Takes a slot for a new request, waiting until one is free. */
+	async take(): Promise<void> {
+		if (this.free > 0 && this.resuming.length === 0) {
+			this.free--;
+			return;
+		}
+		await new Promise<void>((resolve) => this.starting.push(resolve));
+	}
+
+	/** Takes a slot back for a request that waited to be retried; it goes before every new request. */
+	async resume(): Promise<void> {
+		if (this.free > 0) {
+			this.free--;
+			return;
+		}
+		await new Promise<void>((resolve) => this.resuming.push(resolve));
+	}
+
+	/** Gives a slot back: to a waiting resumed request first, then to a new one. */
+	release(): void {
+		const next = this.resuming.shift() ?? this.starting.shift();
+		if (next) next();
+		else this.free++;
+	}
+}
+
+/**
+ * Runs `task` on every element `takeNext` hands out, each while holding one of `slots`, until it hands out
+ * `undefined`. Elements are taken only when a slot is free, so a caller that reads its input lazily overlaps that
+ * reading with the requests already in flight. A task may give its slot back while it waits (see RequestSlots),
+ * and another element is started meanwhile. The first task runs alone so that a credential with an empty token
+ * cache fetches ONE token that the others then reuse (n8n's preAuthentication does not coalesce parallel
+ * refreshes). A task that throws stops the taking; the error is thrown once the running tasks have ended.
  */
 export async function drainWithConcurrency<T>(
 	takeNext: () => Promise<T | undefined>,
-	limit: number,
+	slots: RequestSlots,
 	task: (element: T) => Promise<void>,
 ): Promise<void> {
-	const first = await takeNext();
-	if (first === undefined) return;
-	await task(first);
-	const worker = async () => {
-		for (let element = await takeNext(); element !== undefined; element = await takeNext()) await task(element);
+	let failure: { error: unknown } | undefined;
+	const running = new Set<Promise<void>>();
+	const start = (element: T): Promise<void> => {
+		const run = task(element)
+			.catch((error: unknown) => {
+				failure ??= { error };
+			})
+			.finally(() => {
+				slots.release();
+				running.delete(run);
+			});
+		running.add(run);
+		return run;
 	};
-	await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+	await slots.take();
+	const first = await takeNext();
+	if (first === undefined) {
+		slots.release();
+		return;
+	}
+	await start(first);
+	while (!failure) {
+		await slots.take();
+		const element = failure ? undefined : await takeNext();
+		if (element === undefined) {
+			slots.release();
+			break;
+		}
+		void start(element);
+	}
+	await Promise.all(running);
+	if (failure) throw failure.error;
 }
 
 /** The longest a group is read without giving way to requests already on their way. */

@@ -6,6 +6,7 @@ import type {
 	IHttpRequestOptions,
 } from 'n8n-workflow';
 
+import type { RequestSlots } from './concurrency';
 import { systemClock, type Clock } from './request/clock';
 import { NETWORK_MESSAGES, originalMessage, ProviderError, retriedNote, TIMEOUT_CODES } from './request/errors';
 import { RateControl, type RequestStart } from './request/rateControl';
@@ -112,6 +113,11 @@ export interface ClientSettings {
 	reloadSecrets?: () => Promise<string[]>;
 	/** Refusal budget (see RefusalBudget); the default is REFUSAL_BUDGET. */
 	refusalBudget?: { answers: number; ms: number };
+	/**
+	 * The execution's request slots, when a runner bounds its requests in flight: a request waiting to be retried
+	 * gives its slot back for the wait. Each caller holding a slot sends one request at a time.
+	 */
+	slots?: Pick<RequestSlots, 'release' | 'resume'>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -200,7 +206,13 @@ export class ProviderClient {
 		const retryAfter = async (delayMs: number) => {
 			retries++;
 			this.counters.retries++;
-			await this.clock.sleep(delayMs);
+			const slots = this.settings.slots;
+			slots?.release();
+			try {
+				await this.clock.sleep(delayMs);
+			} finally {
+				await slots?.resume();
+			}
 		};
 		for (;;) {
 			this.throwIfStopped();
@@ -593,7 +605,7 @@ export async function createProviderClient(
 	context: CredentialContext,
 	profile: ProviderProfile,
 	secretFields: readonly string[],
-	options: { maxRetries: number; timeoutMs: number },
+	options: { maxRetries: number; timeoutMs: number; slots?: ClientSettings['slots'] },
 ): Promise<{ client: ProviderClient; credentials: ICredentialDataDecryptedObject }> {
 	const credentials = await context.getCredentials(profile.credentialType);
 	const client = new ProviderClient(context, profile, {
@@ -601,6 +613,7 @@ export async function createProviderClient(
 		timeoutMs: options.timeoutMs,
 		secrets: secretsOf(credentials, secretFields),
 		reloadSecrets: async () => secretsOf(await context.getCredentials(profile.credentialType), secretFields),
+		slots: options.slots,
 	});
 	return { client, credentials };
 }

@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { readCommonOptions, type CommonOptions } from './commonOptions';
-import { drainWithConcurrency, groupsReadOnDemand } from './concurrency';
+import { drainWithConcurrency, groupsReadOnDemand, RequestSlots } from './concurrency';
 import { MAX_IDENTIFIER_LENGTH } from './identifier';
 import { mapStatus } from './mapStatus';
 import { errorSummary, toNodeError, type NodeItemError } from './nodeErrors';
@@ -93,7 +93,12 @@ export async function collectOutcomes<Query>(
 	if (items.length === 0) return [];
 	const node = context.getNode();
 	const options = readCommonOptions(context);
-	const { client, credentials } = await createProviderClient(context, operation.profile, operation.secretFields, options);
+	// Max Concurrency bounds the requests in flight; an order waiting to be retried does not hold a slot.
+	const slots = new RequestSlots(options.maxConcurrency);
+	const { client, credentials } = await createProviderClient(context, operation.profile, operation.secretFields, {
+		...options,
+		slots,
+	});
 	const api: ProviderApi = { client, credentials, context, options };
 	const continueOnFail = context.continueOnFail();
 	const outcomes: Array<ItemOutcome | undefined> = new Array(items.length);
@@ -126,7 +131,7 @@ export async function collectOutcomes<Query>(
 
 	await drainWithConcurrency(
 		takeNextGroup,
-		options.maxConcurrency,
+		slots,
 		async (group) => {
 			let results: Array<ParsedOrderStatus[] | Error>;
 			try {

@@ -543,13 +543,9 @@ describe('refusal budget', () => {
 // ------------------------------------------------------------------ 5. pace after 503s
 
 /*
- * The issue asked for 1.5x; the check allows 1.5x plus the Retry-After waits themselves (see paceAfter503). Arithmetic for whoever makes it pass: with seed 9 about 11 seeded faults plus
- * the 5 stalled retries hit each run (the report prints the counts). A layer that waits a 503's Retry-After (1 s)
- * on that one request, instead of a 500's backoff (about 0.3 s on average), spends about 0.7 s more per fault on
- * one of 5 slots: about 0.7 s for the stalled five (in parallel) + 11 × 0.7 / 5 ≈ 1.5 s for the rest, against a
- * 500 run of 2.6-3.6 s on Altcraft, Pitney Bowes and Sender. Honouring Retry-After in full on every 503 therefore
- * lands near 1.8x there; only a shorter wait on 503s (or more overlap) fits 1.5x. PPL's 40 ms gap makes its base
- * run about 13 s, so it has room.
+ * Why 1.5x holds while each 503's Retry-After (1 s) is honoured in full: an order waiting to be retried gives its
+ * request slot back (RequestSlots), so the other orders go on at full speed and a 503 costs only its own order
+ * the extra wait. While the slot was held for the wait, 5 slots with about 16 faults landed near 1.8-2.3x.
  */
 const PACE: ScenarioName = 'hostile: pace after 503s';
 const PACE_ORDERS = 208;
@@ -614,18 +610,16 @@ async function paceRun(h: HostileTarget, kind: '503' | '500', guardMs: number): 
 async function paceAfter503(h: HostileTarget): Promise<void> {
 	const { label } = h.target;
 	const with500 = await paceRun(h, '500', 60_000);
-	// 1.5x is the bound; past 1.5x + 10 s the run is stopped (the old layer paces at ~1 request a second).
+	// 1.5x is the bound; past 2x + 15 s the run is stopped (the old layer paced at ~1 request a second).
 	const with503 = await paceRun(h, '503', 2 * with500.elapsedMs + 15_000);
 	const ratio = with503.elapsedMs / Math.max(1, with500.elapsedMs);
-	// The issue's 1.5x, plus what honouring each 503's Retry-After (1 s, instead of a 500's backoff) costs on one of
-	// the 5 slots (see the arithmetic above). A learnt pace costs far more: about a second per request after it.
-	const boundMs = 1.5 * with500.elapsedMs + (with503.faults * 1000) / 5;
+	const boundMs = 1.5 * with500.elapsedMs;
 	const holds = !with500.tripped && !with503.tripped && with503.elapsedMs <= boundMs;
 	ledger.check(
 		label,
 		PACE,
 		holds,
-		`5% 503: ${seconds(with503.elapsedMs)} vs 5% 500: ${seconds(with500.elapsedMs)}, ratio ${ratio.toFixed(2)}; bound 1.5x + ${with503.faults} × 1 s Retry-After / 5 slots = ${seconds(boundMs)}`,
+		`5% 503: ${seconds(with503.elapsedMs)} vs 5% 500: ${seconds(with500.elapsedMs)}, ratio ${ratio.toFixed(2)}; bound 1.5x = ${seconds(boundMs)}`,
 	);
 	ledger.figure(label, PACE, 'run time with 5% 500', `${seconds(with500.elapsedMs)}; ${with500.what}`);
 	ledger.figure(
@@ -634,7 +628,7 @@ async function paceAfter503(h: HostileTarget): Promise<void> {
 		'run time with 5% 503 + Retry-After: 1',
 		`${seconds(with503.elapsedMs)}${with503.tripped ? ' (stopped by the guard, still running)' : ''}; ${with503.what}`,
 	);
-	ledger.figure(label, PACE, '503 / 500 run time', `${with503.tripped ? '≥ ' : ''}${ratio.toFixed(2)}x`, `≤ ${(boundMs / Math.max(1, with500.elapsedMs)).toFixed(2)}x (1.5x + Retry-After waits)`, holds);
+	ledger.figure(label, PACE, '503 / 500 run time', `${with503.tripped ? '≥ ' : ''}${ratio.toFixed(2)}x`, '≤ 1.5x', holds);
 }
 
 /**
@@ -645,7 +639,7 @@ const PACE_TARGETS = TARGETS.filter((h) => h.target !== pplOrders);
 
 describe('pace', () => {
 	// One node at a time: the two runs compared must not share the machine with other runs.
-	test('a pace is never learnt from 503s: 5% 503 + Retry-After stays within 1.5x of 5% 500 plus the Retry-After waits', async () => {
+	test('a pace is never learnt from 503s: 5% 503 + Retry-After stays within 1.5x of 5% 500', async () => {
 		for (const h of PACE_TARGETS) await paceAfter503(h);
 		expectAll(PACE, PACE_TARGETS);
 	}, 300_000);
