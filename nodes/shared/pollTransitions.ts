@@ -92,9 +92,21 @@ export function parseProviderTime(value: unknown): number | undefined {
 export const EARLIEST_PROVIDER_TIME = Date.parse('2000-01-01T00:00:00Z');
 
 /**
+ * Where a provider time after the poll's start is recorded: the last millisecond before the second the poll
+ * started in. Providers date to the second (Pitney Bowes documents `YYYY-MM-DDThh:mm:ssZ`), so a change made
+ * after the poll started may carry the start of that second; the mark must be older than that date, or the change
+ * would look older than the remembered status (and a new order, once the marked one is forgotten, "not changed
+ * since").
+ */
+function futureMark(pollStart: number): number {
+	return Math.floor(pollStart / 1000) * 1000 - 1;
+}
+
+/**
  * A provider's update time as the trigger's bookkeeping may use it: never later than the poll's own start (a
- * date in year 9999 would otherwise outrank every later change and, once forgotten, every new order), and
- * unknown when it is before 2000. The item keeps the provider's value as sent; `onOutOfRange` is told.
+ * date in year 9999 would otherwise outrank every later change and, once forgotten, every new order; see
+ * futureMark for where it goes), and unknown when it is before 2000. The item keeps the provider's value as
+ * sent; `onOutOfRange` is told.
  */
 export function bookkeepingTime(
 	updatedAt: number | undefined,
@@ -104,7 +116,7 @@ export function bookkeepingTime(
 	if (updatedAt === undefined || !Number.isFinite(updatedAt)) return undefined;
 	if (updatedAt > pollStart) {
 		onOutOfRange('future');
-		return pollStart;
+		return futureMark(pollStart);
 	}
 	if (updatedAt < EARLIEST_PROVIDER_TIME) {
 		onOutOfRange('past');
@@ -346,7 +358,7 @@ export async function pollOrderTransitions<Cursor extends IDataObject>(
 			}),
 			updatedAt: bookkeepingTime(updatedAt, startedAt, (kind) =>
 				context.logger.warn(
-					`${source.triggerName}: order "${parsed.orderId.slice(0, 80)}" has an update time ${kind === 'future' ? 'after this poll started' : 'before 2000'} (${describeTime(updatedAt!)}); the item keeps it as sent, the trigger's bookkeeping uses ${kind === 'future' ? 'the poll start' : 'no time'}`,
+					`${source.triggerName}: order "${parsed.orderId.slice(0, 80)}" has an update time ${kind === 'future' ? 'after this poll started' : 'before 2000'} (${describeTime(updatedAt!)}); the item keeps it as sent, the trigger's bookkeeping uses ${kind === 'future' ? 'a time just before the poll start' : 'no time'}`,
 				),
 			),
 		}),

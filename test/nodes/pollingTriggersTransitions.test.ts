@@ -128,14 +128,47 @@ describe('commitPoll', () => {
 describe('provider times out of range cannot blind a trigger', () => {
 	const YEAR_9999 = Date.parse('9999-12-31T00:00:00Z');
 
-	test('bookkeeping clamps a future time to the poll start and drops one before 2000, saying which', () => {
+	test('bookkeeping puts a future time just before the second the poll started in and drops one before 2000, saying which', () => {
 		const told: string[] = [];
 		const note = (kind: string) => told.push(kind);
-		expect(bookkeepingTime(YEAR_9999, T0, note)).toBe(T0);
+		// T0 is a whole second; a poll may start anywhere within one.
+		expect(bookkeepingTime(YEAR_9999, T0, note)).toBe(T0 - 1);
+		expect(bookkeepingTime(YEAR_9999, T0 + 400, note)).toBe(T0 - 1);
+		expect(bookkeepingTime(T0 + 401, T0 + 400, note)).toBe(T0 - 1);
 		expect(bookkeepingTime(EARLIEST_PROVIDER_TIME - 1, T0, note)).toBeUndefined();
 		expect(bookkeepingTime(T0 - 5, T0, note)).toBe(T0 - 5);
+		// A time within the poll's second, before its start, is the provider's own and stays.
+		expect(bookkeepingTime(T0 + 100, T0 + 400, note)).toBe(T0 + 100);
 		expect(bookkeepingTime(undefined, T0, note)).toBeUndefined();
-		expect(told).toEqual(['future', 'past']);
+		expect(told).toEqual(['future', 'future', 'future', 'past']);
+	});
+
+	// Providers date to the second (Pitney Bowes documents YYYY-MM-DDThh:mm:ssZ): a change made after a poll began
+	// may carry the start of that poll's second, which lies BEFORE the poll's start.
+	const POLL_1 = T0 + 400;
+	const at9999 = (pollStart: number) => bookkeepingTime(YEAR_9999, pollStart, () => undefined);
+
+	test('a change of an order dated 9999, dated to the second the last poll began in, is reported', () => {
+		const data: IDataObject = {};
+		const poll = (at: number, observations: OrderObservation[]) =>
+			commitPoll(data, observations, settings(), { cursor: {}, complete: true, now: new Date(at) }).map((item) => [item.orderId, item.status]);
+		expect(poll(POLL_1, [seen('FUTURE', 'accepted', at9999(POLL_1))])).toEqual([]);
+		expect(poll(POLL_1 + 60_000, [seen('FUTURE', 'shipped', T0)])).toEqual([['FUTURE', 'shipped']]);
+	});
+
+	test('once an order dated 9999 is forgotten, a new order dated to the second its last poll began in is reported', () => {
+		const data: IDataObject = {};
+		const limits = { open: 1, finished: 1 };
+		const poll = (at: number, observations: OrderObservation[]) =>
+			commitPoll(data, observations, settings({ limits }), { cursor: {}, complete: true, now: new Date(at) }).map(
+				(item) => [item.orderId, item.status],
+			);
+		expect(poll(POLL_1, [seen('FUTURE', 'accepted', at9999(POLL_1))])).toEqual([]);
+		// FUTURE is no longer listed; A (not seen before) takes its place in the memory, then NEW is judged.
+		expect(poll(POLL_1 + 60_000, [seen('A', 'accepted', T0 - 30_000), seen('NEW', 'accepted', T0)])).toEqual([
+			['A', 'accepted'],
+			['NEW', 'accepted'],
+		]);
 	});
 
 	test('an order once dated 9999 reports its later changes, and its eviction does not hide new orders', () => {
@@ -145,7 +178,7 @@ describe('provider times out of range cannot blind a trigger', () => {
 			commitPoll(data, observations, settings({ limits }), { cursor: {}, complete: true, now: new Date(at) }).map(
 				(item) => [item.orderId, item.status],
 			);
-		// What the trigger's observe() makes of the provider's 9999: the poll's start.
+		// What the trigger's observe() makes of the provider's 9999: just before the poll's start.
 		const clamped = (at: number) => bookkeepingTime(YEAR_9999, at, () => undefined);
 		expect(poll(T0, [seen('FUTURE', 'accepted', clamped(T0))])).toEqual([]);
 		expect(poll(T0 + 60_000, [seen('FUTURE', 'shipped', T0 + 30_000)])).toEqual([['FUTURE', 'shipped']]);

@@ -43,6 +43,10 @@ export const SCENARIO_ORDER = [
 	'hostile: pace after 503s',
 	'hostile: unreadable 2xx',
 	'hostile: redaction',
+	// Triggers and identifiers under attack (triggersAndIds.scenario.ts).
+	'triggers: dates in the future',
+	'triggers: long provider ids',
+	'identifiers: separators and surrogates',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_ORDER)[number];
 
