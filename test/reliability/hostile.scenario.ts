@@ -8,7 +8,8 @@
  * - deadlines: one attempt lasts at most the Timeout option, headers and body together; a token request 10 s.
  * - answer size: at most 8 MiB decoded; a gzip bomb leaves peak memory flat.
  * - refusal budget: 10 refusals in a row and 30 s without an accepted answer end the run's asking.
- * - pace: learnt from 429s only; a run with 5% 503s stays within 1.5x of the same run with 5% 500s.
+ * - pace: learnt from 429s only; a run with 5% 503s stays within 1.5x of the same run with 5% 500s, plus the one
+ *   Retry-After wait that a 503 in the run's last second adds whatever the layer does.
  * - unreadable 2xx: retried like a 5xx.
  * - redaction: no secret or token in any form in output, messages or logs, short ones too.
  *
@@ -543,14 +544,19 @@ describe('refusal budget', () => {
 // ------------------------------------------------------------------ 5. pace after 503s
 
 /*
- * Why 1.5x holds while each 503's Retry-After (1 s) is honoured in full: an order waiting to be retried gives its
- * request slot back (RequestSlots), so the other orders go on at full speed and a 503 costs only its own order
- * the extra wait. While the slot was held for the wait, 5 slots with about 16 faults landed near 1.8-2.3x.
+ * The bound is 1.5x the 500 run plus ONE Retry-After (1 s). An order waiting to be retried gives its request slot
+ * back (RequestSlots), so the other orders go on at full speed and the 503s' waits overlap the work: while the
+ * slot was held for the wait, 5 slots with about 16 faults landed near 1.8-2.3x. What no layer that honours
+ * Retry-After can avoid is the last wait: a 503 in the final second of a 2-3 s run ends the run a full second
+ * later, alone 1.4-1.7x on Pitney Bowes' 2.3 s run (seen 1.76x once in three runs on a loaded machine). A pace
+ * learnt from 503s, the defect this guards against, costs about a second per request after it (20x and more).
  */
 const PACE: ScenarioName = 'hostile: pace after 503s';
 const PACE_ORDERS = 208;
 const PACE_OPTIONS = { timeout: 1000, maxRetries: 3 } as const;
 const PACE_RATIO = 0.05;
+/** The Retry-After of the injected 503s. */
+const RETRY_AFTER_MS = 1000;
 /** Requests that hang past the timeout first, so that every slot is stalled (the first item runs alone). */
 const STALLED = 5;
 
@@ -579,7 +585,7 @@ async function paceRun(h: HostileTarget, kind: '503' | '500', guardMs: number): 
 		},
 		{
 			hang: { kind: 'hang', ms: PACE_OPTIONS.timeout + 500 },
-			'503': { kind: 'status', status: 503, headers: { 'retry-after': '1' }, body: { message: 'Service Unavailable' } },
+			'503': { kind: 'status', status: 503, headers: { 'retry-after': String(RETRY_AFTER_MS / 1000) }, body: { message: 'Service Unavailable' } },
 			'500': { kind: 'status', status: 500, body: { message: 'Internal Server Error' } },
 		},
 	);
@@ -613,13 +619,13 @@ async function paceAfter503(h: HostileTarget): Promise<void> {
 	// 1.5x is the bound; past 2x + 15 s the run is stopped (the old layer paced at ~1 request a second).
 	const with503 = await paceRun(h, '503', 2 * with500.elapsedMs + 15_000);
 	const ratio = with503.elapsedMs / Math.max(1, with500.elapsedMs);
-	const boundMs = 1.5 * with500.elapsedMs;
+	const boundMs = 1.5 * with500.elapsedMs + RETRY_AFTER_MS;
 	const holds = !with500.tripped && !with503.tripped && with503.elapsedMs <= boundMs;
 	ledger.check(
 		label,
 		PACE,
 		holds,
-		`5% 503: ${seconds(with503.elapsedMs)} vs 5% 500: ${seconds(with500.elapsedMs)}, ratio ${ratio.toFixed(2)}; bound 1.5x = ${seconds(boundMs)}`,
+		`5% 503: ${seconds(with503.elapsedMs)} vs 5% 500: ${seconds(with500.elapsedMs)}, ratio ${ratio.toFixed(2)}; bound 1.5x + one Retry-After = ${seconds(boundMs)}`,
 	);
 	ledger.figure(label, PACE, 'run time with 5% 500', `${seconds(with500.elapsedMs)}; ${with500.what}`);
 	ledger.figure(
@@ -628,7 +634,7 @@ async function paceAfter503(h: HostileTarget): Promise<void> {
 		'run time with 5% 503 + Retry-After: 1',
 		`${seconds(with503.elapsedMs)}${with503.tripped ? ' (stopped by the guard, still running)' : ''}; ${with503.what}`,
 	);
-	ledger.figure(label, PACE, '503 / 500 run time', `${with503.tripped ? '≥ ' : ''}${ratio.toFixed(2)}x`, '≤ 1.5x', holds);
+	ledger.figure(label, PACE, '503 / 500 run time', `${with503.tripped ? '≥ ' : ''}${ratio.toFixed(2)}x`, `≤ ${(boundMs / Math.max(1, with500.elapsedMs)).toFixed(2)}x (1.5x + one 1 s Retry-After)`, holds);
 }
 
 /**
@@ -639,7 +645,7 @@ const PACE_TARGETS = TARGETS.filter((h) => h.target !== pplOrders);
 
 describe('pace', () => {
 	// One node at a time: the two runs compared must not share the machine with other runs.
-	test('a pace is never learnt from 503s: 5% 503 + Retry-After stays within 1.5x of 5% 500', async () => {
+	test('a pace is never learnt from 503s: 5% 503 + Retry-After stays within 1.5x of 5% 500 plus one Retry-After', async () => {
 		for (const h of PACE_TARGETS) await paceAfter503(h);
 		expectAll(PACE, PACE_TARGETS);
 	}, 300_000);
