@@ -71,6 +71,13 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 	return { ...env, ...extra };
 }
 
+/** A path as a person reads it: `~/…` under the home folder, else absolute (never `../../…`). */
+export function displayPath(target: string): string {
+	const absolute = path.resolve(target);
+	const home = os.homedir();
+	return absolute === home || absolute.startsWith(`${home}${path.sep}`) ? `~${absolute.slice(home.length)}` : absolute;
+}
+
 function log(version: string, message: string): void {
 	console.log(`[install n8n@${version}] ${message}`);
 }
@@ -150,7 +157,7 @@ export async function ensureN8n(version: string): Promise<N8nInstall> {
 		const marker = JSON.parse(readFileSync(paths.marker, 'utf8')) as { fingerprint?: string };
 		const installed = (JSON.parse(readFileSync(paths.n8nPackage, 'utf8')) as { version: string }).version;
 		if (marker.fingerprint === fingerprint && installed === version) {
-			log(version, `reusing ${path.relative(process.cwd(), dir)} (delete it to reinstall)`);
+			log(version, `reusing ${displayPath(dir)} (delete it to reinstall)`);
 			return { version, dir, nodeBin: paths.nodeBin, n8nEntry: paths.n8nEntry, pathEnv, installSeconds: 0, reused: true };
 		}
 		log(version, 'the install does not match test/e2e/package.json any more: reinstalling');
@@ -161,7 +168,7 @@ export async function ensureN8n(version: string): Promise<N8nInstall> {
 	rmSync(dir, { recursive: true, force: true });
 	mkdirSync(dir, { recursive: true });
 	writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-	log(version, `installing n8n@${version} and node@${spec.dependencies.node} into ${dir} (first run only; ~2.8 GB)`);
+	log(version, `installing n8n@${version} and node@${spec.dependencies.node} into ${displayPath(dir)} (first run only; ~2.8 GB)`);
 	const started = Date.now();
 	const npmEnv = cleanEnv();
 	const seconds: Record<string, number> = {};
