@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-	testEnvironment: 'node',
+	// jest's node environment; a failing test also shows the n8n log lines written while it ran.
+	testEnvironment: '<rootDir>/test/setup/environment.ts',
 	roots: ['<rootDir>/test'],
 	testMatch: ['**/*.test.ts'],
 	transform: {
@@ -14,6 +15,9 @@ module.exports = {
 	},
 	transformIgnorePatterns: ['^(?!.*sanitize-html/node_modules/).*/node_modules/'],
 	setupFiles: ['<rootDir>/test/setup/env.ts'],
+	// One temporary folder per run for the n8n user folders, removed at the end.
+	globalSetup: '<rootDir>/test/setup/globalSetup.ts',
+	globalTeardown: '<rootDir>/test/setup/globalTeardown.ts',
 	testTimeout: 60000,
 	// Workflow runs start real HTTP servers; two workers suit the two-core CI machine.
 	maxWorkers: 2,

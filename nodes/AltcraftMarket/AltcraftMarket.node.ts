@@ -18,7 +18,9 @@ export class AltcraftMarket implements INodeType {
 		icon: { light: 'file:../../icons/altcraft.svg', dark: 'file:../../icons/altcraft.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		// The operation's label ("Get Status"), not its value: one entry per operation option below.
+		subtitle: '={{ $parameter["operation"] === "getStatus" ? "Get Status" : $parameter["operation"] }}',
+		documentationUrl: 'https://github.com/n8n-nodes-order-status/n8n-nodes-order-status/blob/main/docs/nodes/altcraft-market.md',
 		description: 'Get the status of Altcraft Market orders as one normalised status',
 		defaults: { name: 'Altcraft Market' },
 		usableAsTool: true,

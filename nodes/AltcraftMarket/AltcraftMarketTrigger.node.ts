@@ -22,7 +22,10 @@ export class AltcraftMarketTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: TRIGGER_SUBTITLE,
-		description: 'Starts the workflow when an Altcraft Market order changes its normalised status',
+		// n8n's node creator shows one entry for this trigger and the Altcraft Market node, with the trigger's
+		// description: it speaks for both.
+		description: 'Get the status of Altcraft Market orders as one normalised status, or start a workflow when it changes',
+		documentationUrl: 'https://github.com/n8n-nodes-order-status/n8n-nodes-order-status/blob/main/docs/nodes/altcraft-market-trigger.md',
 		defaults: { name: 'Altcraft Market Trigger' },
 		polling: true,
 		inputs: [],

@@ -18,7 +18,9 @@ export class PitneyBowesFulfillment implements INodeType {
 		icon: { light: 'file:../../icons/pitneyBowes.svg', dark: 'file:../../icons/pitneyBowes.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		// The operation's label ("Get Status"), not its value: one entry per operation option below.
+		subtitle: '={{ $parameter["operation"] === "getStatus" ? "Get Status" : $parameter["operation"] }}',
+		documentationUrl: 'https://github.com/n8n-nodes-order-status/n8n-nodes-order-status/blob/main/docs/nodes/pitney-bowes-fulfillment.md',
 		description: 'Get the status of Pitney Bowes Fulfillment orders as one normalised status',
 		defaults: { name: 'Pitney Bowes Fulfillment' },
 		usableAsTool: true,

@@ -43,7 +43,11 @@ export class PitneyBowesFulfillmentTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: TRIGGER_SUBTITLE,
-		description: 'Starts the workflow when a Pitney Bowes Fulfillment order changes its normalised status',
+		// n8n's node creator shows one entry for this trigger and the Pitney Bowes Fulfillment node, with the
+		// trigger's description: it speaks for both.
+		description:
+			'Get the status of Pitney Bowes Fulfillment orders as one normalised status, or start a workflow when it changes',
+		documentationUrl: 'https://github.com/n8n-nodes-order-status/n8n-nodes-order-status/blob/main/docs/nodes/pitney-bowes-fulfillment-trigger.md',
 		defaults: { name: 'Pitney Bowes Fulfillment Trigger' },
 		polling: true,
 		inputs: [],

@@ -18,7 +18,9 @@ export class PplCpl implements INodeType {
 		icon: { light: 'file:../../icons/ppl.svg', dark: 'file:../../icons/ppl.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		// The operation's label ("Get Status"), not its value: one entry per operation option below.
+		subtitle: '={{ $parameter["operation"] === "getBatchStatus" ? "Get Batch Status" : $parameter["operation"] === "getStatus" ? "Get Status" : $parameter["operation"] }}',
+		documentationUrl: 'https://github.com/n8n-nodes-order-status/n8n-nodes-order-status/blob/main/docs/nodes/ppl-cpl.md',
 		description: 'Get the status of PPL CZ orders and order imports as one normalised status',
 		defaults: { name: 'PPL CPL' },
 		usableAsTool: true,

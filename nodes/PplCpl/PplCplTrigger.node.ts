@@ -22,7 +22,11 @@ export class PplCplTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: TRIGGER_SUBTITLE,
-		description: 'Starts the workflow when a PPL CZ order changes its normalised status',
+		// n8n's node creator shows one entry for this trigger and the PPL CPL node, with the trigger's description:
+		// it speaks for both.
+		description:
+			'Get the status of PPL CZ orders and order imports as one normalised status, or start a workflow when an order changes',
+		documentationUrl: 'https://github.com/n8n-nodes-order-status/n8n-nodes-order-status/blob/main/docs/nodes/ppl-cpl-trigger.md',
 		defaults: { name: 'PPL CPL Trigger' },
 		polling: true,
 		inputs: [],

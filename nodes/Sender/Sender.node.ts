@@ -18,7 +18,9 @@ export class Sender implements INodeType {
 		icon: { light: 'file:../../icons/sender.svg', dark: 'file:../../icons/sender.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		// The operation's label ("Get Status"), not its value: one entry per operation option below.
+		subtitle: '={{ $parameter["operation"] === "getByReference" ? "Get by Reference" : $parameter["operation"] }}',
+		documentationUrl: 'https://github.com/n8n-nodes-order-status/n8n-nodes-order-status/blob/main/docs/nodes/sender.md',
 		description: 'Get the status, label and tracking number of Sender shipping orders as one normalised status',
 		defaults: { name: 'Sender' },
 		usableAsTool: true,

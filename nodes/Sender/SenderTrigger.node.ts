@@ -313,7 +313,11 @@ export class SenderTrigger implements INodeType {
 		version: [1, 2],
 		defaultVersion: 2,
 		subtitle: '={{$parameter["verifyByRefetch"] === false ? "Callbacks as sent" : "Verified callbacks"}}',
-		description: "Starts the workflow when Sender calls back about a placed order, with the order's normalised status",
+		// n8n's node creator shows one entry for this trigger and the Sender node, with the trigger's description: it
+		// speaks for both.
+		description:
+			'Get the status, label and tracking number of Sender orders as one normalised status, or start a workflow when Sender calls back',
+		documentationUrl: 'https://github.com/n8n-nodes-order-status/n8n-nodes-order-status/blob/main/docs/nodes/sender-trigger.md',
 		defaults: { name: 'Sender Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 /**
  * Reading a Sender order body: the Get Order answer and the callback payload, which Sender says mirror each
  * other. No response example is public, so every field name here is a guess to verify with a sandbox key
- * (see the README, "What is assumed about the providers' APIs"). Pure functions only; the request lives in api.ts.
+ * (see docs/provider-apis.md). Pure functions only; the request lives in api.ts.
  */
 
 function isObject(value: unknown): value is IDataObject {

@@ -67,7 +67,10 @@ export const COMMON_OPTION_FIELDS: INodeProperties[] = [
 			'How often a request is tried again after a rate limit (429), a server error (5xx), a time-out or a dropped connection. Waits grow exponentially and follow Retry-After.',
 	},
 	{
-		displayName: 'Timeout (Ms)',
+		// n8n's own label casing for a unit (e.g. the HTTP Request node's "Batch Interval (ms)"), which the title-case
+		// rule would turn into "(Ms)".
+		// eslint-disable-next-line n8n-nodes-base/node-param-display-name-miscased
+		displayName: 'Timeout (ms)',
 		name: 'timeout',
 		type: 'number',
 		typeOptions: { minValue: 1000 },

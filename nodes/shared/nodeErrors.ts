@@ -47,7 +47,12 @@ export function toNodeError(
 	return new NodeOperationError(node, redactSecrets(message, secrets), { itemIndex });
 }
 
-/** The `error` object of an error item (status-model.md §4: a failed lookup is not a status). */
+/**
+ * The `error` object of an error item (a failed lookup is not a status): `httpCode` is the HTTP status of the
+ * provider's answer (null when there was none: bad input, time-out, dropped connection), `providerCode` the
+ * provider's own error code from the body (null when it sent none). They differ where a provider reports errors
+ * inside a 200 answer: Altcraft's "order not found" is `httpCode` "200" with `providerCode` "404".
+ */
 export function errorSummary(error: NodeItemError): JsonObject {
 	const summary: JsonObject = { message: error.message };
 	if (error.description) summary.description = error.description;

@@ -186,16 +186,16 @@ export async function collectOutcomes<Query>(
 /**
  * The items of an outcome: status items, or one error item. n8n's error output only takes items whose json
  * holds nothing but `error` (plus `message`/`details`) and then merges in the input item's fields; on the
- * regular output the error item keeps the order id beside the error. (Setting `item.error` instead would make
- * n8n replace the json with the bare message.)
+ * regular output the error item keeps the provider and the order id beside the error, where a status item has
+ * them. (Setting `item.error` instead would make n8n replace the json with the bare message.)
  */
-export function outcomeItems(outcome: ItemOutcome, toErrorOutput: boolean): INodeExecutionData[] {
+export function outcomeItems(outcome: ItemOutcome, toErrorOutput: boolean, provider: string): INodeExecutionData[] {
 	const pairedItem = { item: outcome.itemIndex };
 	if ('error' in outcome) {
 		const error = errorSummary(outcome.error);
 		const json = toErrorOutput
-			? { error: { orderId: outcome.orderId, ...error } }
-			: { orderId: outcome.orderId, error };
+			? { error: { provider, orderId: outcome.orderId, ...error } }
+			: { provider, orderId: outcome.orderId, error };
 		return [{ json, pairedItem }];
 	}
 	return outcome.statuses.map((status, position) => {
@@ -226,7 +226,7 @@ export async function executeStatusCheck<Query>(
 	const memory = routing.onlyChanges ? new StatusMemory(this.getWorkflowStaticData('node')) : undefined;
 	const outputs = layout.emptyOutputs();
 	for (const outcome of outcomes) {
-		for (const item of outcomeItems(outcome, toErrorOutput)) {
+		for (const item of outcomeItems(outcome, toErrorOutput, operation.provider)) {
 			if ('error' in outcome) {
 				outputs[layout.otherIndex].push(item);
 				continue;

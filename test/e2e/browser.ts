@@ -1,15 +1,25 @@
 /**
  * `npm run test:browser`: the editor of a real n8n in a real browser (Debian's Chromium, driven by
  * playwright-core). Signs in, opens every example workflow and checks that each pack node renders with its own
- * icon (not the placeholder of a node type n8n does not know) and that routed outputs show their labels. Saves a
- * screenshot per workflow under test/e2e/screenshots/ and the routed example as docs/editor.png for the README.
+ * icon (not the placeholder of a node type n8n does not know), that each action node's subtitle names its
+ * operation ("Get Status") and that routed outputs show their labels. Then, on the Altcraft example: the node
+ * creator's entry for Altcraft Market shows a description that speaks for the action node (n8n shows the
+ * trigger's text there), and the node's panel links "Docs" to the pack's own page. Saves a screenshot per
+ * workflow under test/e2e/screenshots/ and the routed example as docs/editor.png for the README.
+ *
+ * Selectors come from n8n's editor (2.40.7): data-test-id "canvas-node" (with data-node-name), the node's
+ * subtitle element (a CSS-module class containing "subtitle"), "node-creator-plus-button",
+ * "node-creator-search-bar", "node-creator-action-item"/"node-creator-node-item" with "node-creator-item-name" and
+ * "node-creator-item-description", and "ndv"; the Docs tab is a plain link whose href is the node's documentationUrl.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import type { INodeProperties, INodePropertyOptions, INodeTypeDescription } from 'n8n-workflow';
 import { chromium, type Page } from 'playwright-core';
 
+import { loadPackNodes } from '../harness/packTypes';
 import { ensureN8n, readSpec } from './install';
 import { freePort, n8nEnv, startN8n, stopAll } from './n8n';
 import {
@@ -27,6 +37,97 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
 const README_SCREENSHOT = path.join(ROOT, 'docs', 'editor.png');
 const ROUTED_EXAMPLE = 'scheduled-check-routed-by-status.json';
+/** The example whose Altcraft Market node is opened for the node creator and Docs checks. */
+const ALTCRAFT_EXAMPLE = 'altcraft-check-orders.json';
+
+/** The pack's node descriptions from the source, by node type (`n8n-nodes-order-status.altcraftMarket`). */
+const PACK_DESCRIPTIONS = new Map(
+	[...loadPackNodes()].map(([type, node]) => [type, node.description as INodeTypeDescription] as const),
+);
+
+/** The subtitle n8n should show for an action node: its operation's label; undefined for a trigger. */
+function expectedSubtitle(type: string, parameters: Record<string, unknown> = {}): string | undefined {
+	const description = PACK_DESCRIPTIONS.get(type);
+	const operation = description?.properties.find((property) => property.name === 'operation') as INodeProperties | undefined;
+	if (!description || description.group.includes('trigger') || !operation) return undefined;
+	const value = parameters.operation ?? operation.default;
+	return (operation.options as INodePropertyOptions[]).find((option) => option.value === value)?.name;
+}
+
+type Check = (name: string, ok: boolean, detail?: string) => void;
+
+/** The text of what the editor shows under a canvas node's name (its subtitle), or the node's whole text. */
+async function canvasSubtitle(page: Page, nodeName: string): Promise<{ subtitle: string; text: string }> {
+	return await page.$eval(`[data-test-id="canvas-node"][data-node-name="${nodeName}"]`, (element) => {
+		const subtitle = element.querySelector('[class*="subtitle"]');
+		return { subtitle: (subtitle?.textContent ?? '').trim(), text: (element.textContent ?? '').replace(/\s+/g, ' ').trim() };
+	});
+}
+
+/**
+ * Opens the node creator on the current workflow, searches for the action node's display name and returns the
+ * description its entry shows (n8n merges the node and its trigger into one entry).
+ */
+async function nodeCreatorDescription(page: Page, displayName: string): Promise<string | undefined> {
+	const plus = page.locator('[data-test-id="node-creator-plus-button"]');
+	if (await plus.count()) await plus.first().click();
+	else await page.keyboard.press('Tab');
+	const search = page.locator('[data-test-id="node-creator-search-bar"]');
+	await search.waitFor({ state: 'visible', timeout: 30_000 });
+	await search.fill(displayName);
+	const item = page
+		.locator('[data-test-id="node-creator-action-item"], [data-test-id="node-creator-node-item"]')
+		.filter({ has: page.locator('[data-test-id="node-creator-item-name"]', { hasText: new RegExp(`^\\s*${displayName}\\s*$`) }) })
+		.first();
+	await item.waitFor({ state: 'visible', timeout: 30_000 });
+	const description = item.locator('[data-test-id="node-creator-item-description"]');
+	const text = (await description.count()) > 0 ? (await description.first().innerText()).trim() : undefined;
+	await page.keyboard.press('Escape');
+	return text;
+}
+
+/** Opens a node's panel (double click) and returns every link href in the page, the Docs tab's among them. */
+async function panelLinks(page: Page, nodeName: string): Promise<string[]> {
+	await page.locator(`[data-test-id="canvas-node"][data-node-name="${nodeName}"]`).dblclick();
+	await page.locator('[data-test-id="ndv"]').first().waitFor({ state: 'visible', timeout: 30_000 });
+	const hrefs = await page.$$eval('a[href]', (links) => links.map((link) => link.getAttribute('href') ?? ''));
+	await page.keyboard.press('Escape');
+	return hrefs;
+}
+
+/** The node creator's text and the Docs link of the Altcraft Market node, on the Altcraft example. */
+async function checkCreatorAndDocs(page: Page, baseUrl: string, example: { id: string; nodes: Array<{ name: string; type: string }> }, check: Check): Promise<void> {
+	const actionType = 'n8n-nodes-order-status.altcraftMarket';
+	const action = PACK_DESCRIPTIONS.get(actionType)!;
+	const trigger = PACK_DESCRIPTIONS.get(`${actionType}Trigger`)!;
+	const node = example.nodes.find((candidate) => candidate.type === actionType)!;
+	await page.goto(`${baseUrl}/workflow/${example.id}`);
+	await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 90_000 });
+	await page.waitForLoadState('networkidle');
+
+	try {
+		const description = await nodeCreatorDescription(page, action.displayName);
+		check(
+			`node creator: "${action.displayName}" is described for the action node too ("${trigger.description}")`,
+			description === trigger.description && !/^Starts? the workflow/i.test(description ?? ''),
+			`shows "${description ?? '(no description)'}"`,
+		);
+	} catch (error) {
+		check(`node creator: "${action.displayName}" is listed with a description`, false, String(error).split('\n')[0]);
+		await page.keyboard.press('Escape').catch(() => undefined);
+	}
+
+	try {
+		const hrefs = await panelLinks(page, node.name);
+		check(
+			`"${node.name}" panel: Docs opens ${action.documentationUrl}`,
+			hrefs.includes(action.documentationUrl ?? '(none)'),
+			`links: ${hrefs.filter((href) => /docs|github|n8n\.io/i.test(href)).join(', ') || '(none)'}`,
+		);
+	} catch (error) {
+		check(`"${node.name}" panel opens with a Docs link`, false, String(error).split('\n')[0]);
+	}
+}
 
 /** What the page said: console errors, uncaught errors, failed requests and crashes, for a failure's report. */
 function watchPage(page: Page): string[] {
@@ -149,6 +250,15 @@ async function main(): Promise<void> {
 					`img src "${icon.src}", loaded ${icon.loaded}`,
 				);
 				check(`"${node.name}" is not the unknown-node placeholder`, !/install|not installed|unknown/i.test(icon.text), icon.text.slice(0, 80));
+				const subtitle = expectedSubtitle(node.type, node.parameters);
+				if (subtitle) {
+					const shown = await canvasSubtitle(page, node.name);
+					check(
+						`"${node.name}" shows the subtitle "${subtitle}"`,
+						shown.subtitle ? shown.subtitle === subtitle : shown.text.includes(subtitle),
+						`subtitle "${shown.subtitle}", node text "${shown.text.slice(0, 120)}"`,
+					);
+				}
 			}
 			if (example.file === ROUTED_EXAMPLE) {
 				const labels = await page.$$eval('[data-test-id="canvas-handle-label"], .vue-flow__handle [class*="label"]', (elements) =>
@@ -162,6 +272,12 @@ async function main(): Promise<void> {
 				await page.screenshot({ path: README_SCREENSHOT });
 			}
 			await page.screenshot({ path: path.join(SCREENSHOTS, example.file.replace(/\.json$/, '.png')) });
+		}
+		const altcraft = examples.find((example) => example.file === ALTCRAFT_EXAMPLE);
+		check(`examples/${ALTCRAFT_EXAMPLE} is imported`, altcraft !== undefined);
+		if (altcraft) {
+			console.log(`${ALTCRAFT_EXAMPLE}: node creator and Docs link`);
+			await checkCreatorAndDocs(page, server.baseUrl, altcraft, check);
 		}
 		await server.stop();
 	} finally {

@@ -11,8 +11,6 @@
  *   when the poll emits or returns null, dropped when it throws.
  * `restart()` throws the in-memory workflow away and rebuilds it from what was saved, as an n8n restart does.
  */
-import { Logger } from '@n8n/backend-common';
-import { Container } from '@n8n/di';
 import { PollContext } from 'n8n-core';
 import type {
 	IDataObject,
@@ -24,17 +22,9 @@ import type {
 } from 'n8n-workflow';
 
 import type { CredentialStore } from './credentialsHelper';
-import { additionalDataFor, buildWorkflow, capturedLogs, type WorkflowJson } from './runWorkflow';
-
-// Nodes log through n8n-core's DI Logger (not LoggerProxy): send those lines to the same capture as the rest.
-const capturingLogger = Object.fromEntries(
-	(['error', 'warn', 'info', 'debug'] as const).map((level) => [
-		level,
-		(message: string, meta?: object) => capturedLogs.push(`${level} ${message} ${meta ? JSON.stringify(meta) : ''}`),
-	]),
-) as Record<string, unknown>;
-capturingLogger.scoped = () => capturingLogger;
-Container.set(Logger, capturingLogger as unknown as Logger);
+// Nodes log through n8n-core's DI Logger here (not LoggerProxy): runWorkflow's import of testLogger sends those
+// lines to the same capture as the rest.
+import { additionalDataFor, buildWorkflow, type WorkflowJson } from './runWorkflow';
 
 export type StaticDataPersistence = 'legacy' | 'durable';
 

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import {
 	createRunExecutionData,
-	LoggerProxy,
 	Workflow,
 	type IConnections,
 	type IDataObject,
@@ -17,11 +16,11 @@ import {
 	type IRun,
 	type IWorkflowBase,
 	type IWorkflowExecuteAdditionalData,
-	type Logger,
 } from 'n8n-workflow';
 
 import { CredentialStore, TestCredentialsHelper } from './credentialsHelper';
 import { loadCredentialTypes, PackNodeTypes } from './packTypes';
+import { capturedLogs } from './testLogger';
 
 export interface WorkflowJson {
 	name?: string;
@@ -31,17 +30,8 @@ export interface WorkflowJson {
 	settings?: IDataObject;
 }
 
-/** Every log line any node or n8n-core wrote, so tests can scan them for secrets. */
-export const capturedLogs: string[] = [];
-
-const capturingLogger = Object.fromEntries(
-	(['error', 'warn', 'info', 'debug'] as const).map((level) => [
-		level,
-		(message: string, meta?: object) => capturedLogs.push(`${level} ${message} ${meta ? JSON.stringify(meta) : ''}`),
-	]),
-) as unknown as Logger;
-(capturingLogger as unknown as { scoped: () => Logger }).scoped = () => capturingLogger;
-LoggerProxy.init(capturingLogger);
+/** Every log line any node or n8n-core wrote (test/harness/testLogger.ts), so tests can scan them for secrets. */
+export { capturedLogs };
 
 export function loadWorkflow(path: string): WorkflowJson {
 	return JSON.parse(readFileSync(path, 'utf8')) as WorkflowJson;

@@ -292,7 +292,9 @@ describe('many items', () => {
 		const workflow = withNodeSettings(WORKFLOW, NODE, { onError: 'continueRegularOutput' });
 		const items = (await run(['A1', 'missing', 'A3'], workflow)).output(NODE);
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		// httpCode is the HTTP status of Altcraft's answer (200); providerCode is Altcraft's own error code.
 		expect(items[1].json).toEqual({
+			provider: 'altcraft-market',
 			orderId: 'missing',
 			error: { message: 'Altcraft: Order not found (error 404)', httpCode: '200', providerCode: '404' },
 		});
@@ -312,6 +314,7 @@ describe('many items', () => {
 			{
 				orderId: 'missing',
 				error: {
+					provider: 'altcraft-market',
 					orderId: 'missing',
 					message: 'Altcraft: Order not found (error 404)',
 					httpCode: '200',
@@ -321,6 +324,7 @@ describe('many items', () => {
 			{
 				orderId: '   ',
 				error: {
+					provider: 'altcraft-market',
 					orderId: '',
 					message: 'Order ID is empty',
 					description: 'No request was sent for this item. Check the value or expression of the identifier.',

@@ -572,10 +572,12 @@ describe('items, order and error outputs', () => {
 		expect(items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
 		expect(items[0].json).toMatchObject({ status: 'shipped' });
 		expect(items[1].json).toMatchObject({
+			provider: 'pitney-bowes-fulfillment',
 			orderId: 'PB-MISSING',
 			error: { httpCode: '404', providerCode: '8000404', message: expect.stringContaining('8000404') },
 		});
 		expect(items[2].json).toMatchObject({
+			provider: 'pitney-bowes-fulfillment',
 			orderId: '',
 			error: { message: 'Order ID is empty', httpCode: null, providerCode: null },
 		});
@@ -596,6 +598,8 @@ describe('items, order and error outputs', () => {
 		expect(failures[0].json).toMatchObject({
 			orderId: 'PB-MISSING',
 			error: {
+				provider: 'pitney-bowes-fulfillment',
+				orderId: 'PB-MISSING',
 				message: 'Pitney Bowes: 8000404: Order not found (No order PB-MISSING for clientId MYCLIENT)',
 				httpCode: '404',
 				providerCode: '8000404',

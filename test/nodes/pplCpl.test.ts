@@ -482,6 +482,7 @@ describe('Get Status (order tracking)', () => {
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect([items[0].json.status, items[2].json.status]).toEqual(['accepted', 'shipped']);
 		expect(items[1].json).toEqual({
+			provider: 'ppl-cpl',
 			orderId: 'MISSING-2',
 			error: {
 				message: 'PPL has no order with order reference MISSING-2',
@@ -518,6 +519,7 @@ describe('Get Status (order tracking)', () => {
 			{
 				orderId: 'MISSING',
 				error: expect.objectContaining({
+					provider: 'ppl-cpl',
 					orderId: 'MISSING',
 					message: 'PPL has no order with order reference MISSING',
 					httpCode: null,
@@ -526,7 +528,7 @@ describe('Get Status (order tracking)', () => {
 			},
 			{
 				orderId: '',
-				error: expect.objectContaining({ orderId: '', message: 'Order reference is empty', httpCode: null, providerCode: null }),
+				error: expect.objectContaining({ provider: 'ppl-cpl', orderId: '', message: 'Order reference is empty', httpCode: null, providerCode: null }),
 			},
 		]);
 	});

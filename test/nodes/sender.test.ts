@@ -300,6 +300,7 @@ describe('Sender: errors, retries and concurrency', () => {
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(items[0].json).toMatchObject({ status: 'accepted' });
 		expect(items[1].json).toEqual({
+			provider: 'sender',
 			orderId: 'SND-404',
 			error: expect.objectContaining({ message: 'Sender: Order not found.', httpCode: '404', providerCode: null }),
 		});
@@ -323,6 +324,7 @@ describe('Sender: errors, retries and concurrency', () => {
 		expect(failure[0].json).toEqual({
 			reference: 'SND-404',
 			error: {
+				provider: 'sender',
 				orderId: 'SND-404',
 				message: 'Sender: Order not found.',
 				description: 'No Sender order has this reference. Use the order reference from the Place Order response.',

@@ -122,7 +122,11 @@ describe('Route by Status', () => {
 		);
 		const result = await run(workflow, ['missing', 'A-new']);
 		expect(result.output(NODE, 1).map((item) => item.json)).toEqual([
-			{ orderId: 'missing', error: expect.objectContaining({ message: 'Altcraft: Order not found (error 404)' }) },
+			{
+				provider: 'altcraft-market',
+				orderId: 'missing',
+				error: expect.objectContaining({ message: 'Altcraft: Order not found (error 404)' }),
+			},
 		]);
 	});
 });

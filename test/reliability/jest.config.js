@@ -8,11 +8,13 @@ const root = require('../../jest.config.js');
 /** @type {import('jest').Config} */
 module.exports = {
 	rootDir: '../..',
-	testEnvironment: 'node',
+	testEnvironment: root.testEnvironment,
 	roots: ['<rootDir>/test/reliability'],
 	testMatch: ['**/*.scenario.ts'],
 	transform: root.transform,
 	setupFiles: root.setupFiles,
+	globalSetup: root.globalSetup,
+	globalTeardown: root.globalTeardown,
 	// Each scenario guards its own time bounds; this only stops a run that hangs for good.
 	testTimeout: 120000,
 	// Workflow runs start real HTTP servers; two workers suit the two-core CI machine.

@@ -1,5 +1,5 @@
 /**
- * Altcraft Market API simulator (the provider facts the README lists under "What is assumed about the providers' APIs").
+ * Altcraft Market API simulator (the provider facts docs/provider-apis.md lists).
  *
  * - Every method is `POST /api/v1.1/<method>` with a JSON body; the token travels in the body as `token`
  *   (the v74 docs also accept `Authorization: Bearer <token>`; the simulator accepts both).

@@ -1,5 +1,5 @@
 /**
- * The Pitney Bowes Fulfillment simulator against its contract (the provider facts the README lists under "What is assumed about the providers' APIs"),
+ * The Pitney Bowes Fulfillment simulator against its contract (the provider facts docs/provider-apis.md lists),
  * spoken to with plain axios, plus the credential's token request run through n8n's own outbound HTTP client.
  */
 import { Container } from '@n8n/di';

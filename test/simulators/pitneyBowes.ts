@@ -1,5 +1,5 @@
 /**
- * Pitney Bowes Fulfillment API simulator (the provider facts the README lists under "What is assumed about the providers' APIs").
+ * Pitney Bowes Fulfillment API simulator (the provider facts docs/provider-apis.md lists).
  *
  * The simulator's base URL stands for the host `https://shipping-api(-sandbox).pitneybowes.com`:
  *

@@ -1,5 +1,5 @@
 /**
- * PPL CZ "CPL API" (MyAPI2) simulator (the provider facts the README lists under "What is assumed about the providers' APIs").
+ * PPL CZ "CPL API" (MyAPI2) simulator (the provider facts docs/provider-apis.md lists).
  *
  * The simulator serves at its root what production serves under `https://api.dhl.com/ecs/ppl/myapi2`, so a
  * credential with the custom base URL `http://127.0.0.1:<port>` maps 1:1 onto production paths.

@@ -1,5 +1,5 @@
 /**
- * Sender shipping API simulator (the provider facts the README lists under "What is assumed about the providers' APIs"; dev.shipmentapi.com scenarios 3, 11, 12, 14).
+ * Sender shipping API simulator (the provider facts docs/provider-apis.md lists; dev.shipmentapi.com scenarios 3, 11, 12, 14).
  *
  * The simulator's root (`http://127.0.0.1:PORT`) stands for the credential's base URL
  * (`https://api.sender.lv/api/v1` or `…/api/sandbox/v1`), so routes are relative to it:

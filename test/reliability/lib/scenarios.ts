@@ -343,7 +343,7 @@ export async function hangingProvider(target: ActionTarget): Promise<void> {
 	const message = String((group.items[0]?.json.error as IDataObject | undefined)?.message ?? '');
 	ledger.check(node, 'timeouts', /timed out/i.test(message), `the error does not say it timed out: "${message.slice(0, 160)}"`);
 
-	// Several orders: the README promises the same bound for the whole execution.
+	// Several orders: docs/reliability.md promises the same bound for the whole execution.
 	target.reset();
 	const cases: Case[] = target.seed(6);
 	const many = { timeoutMs: 1000, maxRetries: 1 };
