@@ -99,6 +99,8 @@ export async function collectOutcomes<Query>(
 	const { client, credentials } = await createProviderClient(context, operation.profile, operation.secretFields, {
 		...options,
 		slots,
+		// Bursts come from triggers and webhooks; a test run from the editor starts at once.
+		staggerColdToken: context.getMode() !== 'manual',
 	});
 	const api: ProviderApi = { client, credentials, context, options };
 	const continueOnFail = context.continueOnFail();
