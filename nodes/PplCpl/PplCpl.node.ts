@@ -26,7 +26,15 @@ export class PplCpl implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: STATUS_NODE_OUTPUTS,
-		credentials: [{ name: 'pplCplApi', required: true }],
+		credentials: [
+			{ name: 'pplCplApi', required: true },
+			{
+				// Only Output Changes with its memory in a Data Table, through n8n's API (see nodes/shared/dataTableAccess.ts).
+				name: 'orderStatusMemoryApi',
+				required: false,
+				displayOptions: { show: { onlyChanges: [true], memory: ['dataTable'] } },
+			},
+		],
 		properties: [
 			{
 				displayName: 'Resource',

@@ -598,16 +598,38 @@ function secretsOf(credentials: ICredentialDataDecryptedObject, fields: readonly
 }
 
 /**
+ * The longest wait of an execution that starts while the credential caches no token (see `createProviderClient`).
+ * Measured in queue mode (test/queue, "cold token bursts"): 13 concurrent PPL executions made several token
+ * requests without it (PPL allows 12 a minute), about one with it.
+ */
+export const COLD_TOKEN_STAGGER_MS = 2000;
+
+function holdsToken(credentials: ICredentialDataDecryptedObject): boolean {
+	return typeof credentials.accessToken === 'string' && credentials.accessToken !== '';
+}
+
+/**
  * Reads the node's credential once and builds its client: the given retry and timeout settings, and the
  * credential's secret fields (the token cache included) kept out of every message and item, re-read after a refresh.
+ *
+ * With `staggerColdToken` (executions that a trigger or a webhook started), a credential that caches tokens but
+ * holds none makes the execution wait a random share of COLD_TOKEN_STAGGER_MS before its first request. n8n runs
+ * the credential's preAuthentication in every execution that reads the credential before the first new token is
+ * saved, with no lock across executions or workers: without the wait, a burst of executions that start together
+ * each fetch their own token. With it, the first to wake fetches the token and saves it, and those waking after
+ * that find it (n8n reads the credential again for every request).
  */
 export async function createProviderClient(
 	context: CredentialContext,
 	profile: ProviderProfile,
 	secretFields: readonly string[],
-	options: { maxRetries: number; timeoutMs: number; slots?: ClientSettings['slots'] },
+	options: { maxRetries: number; timeoutMs: number; slots?: ClientSettings['slots']; staggerColdToken?: boolean; clock?: Clock },
 ): Promise<{ client: ProviderClient; credentials: ICredentialDataDecryptedObject }> {
-	const credentials = await context.getCredentials(profile.credentialType);
+	let credentials = await context.getCredentials(profile.credentialType);
+	if (options.staggerColdToken && profile.tokenExpiredStatusCodes?.length && !holdsToken(credentials)) {
+		await (options.clock ?? systemClock).sleep(Math.floor(Math.random() * COLD_TOKEN_STAGGER_MS));
+		credentials = await context.getCredentials(profile.credentialType);
+	}
 	const client = new ProviderClient(context, profile, {
 		retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
 		timeoutMs: options.timeoutMs,

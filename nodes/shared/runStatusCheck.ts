@@ -12,10 +12,11 @@ import { MAX_IDENTIFIER_LENGTH } from './identifier';
 import { mapStatus } from './mapStatus';
 import { errorSummary, toNodeError, type NodeItemError } from './nodeErrors';
 import { createProviderClient, type ProviderClient, type ProviderProfile } from './providerClient';
+import { openStatusStore } from './changeMemory';
 import { buildStatusItem, type StatusItem } from './statusItem';
-import { StatusMemory } from './statusMemory';
 import { OutputLayout, readRoutingSettings } from './statusRouting';
 import type { NormalisedStatus, ProviderStatusTable } from './statusModel';
+import type { Recorded, StatusStore } from './statusStore';
 
 /** One order's status as a provider parser read it, before the shared mapping. */
 export interface ParsedOrderStatus {
@@ -98,6 +99,8 @@ export async function collectOutcomes<Query>(
 	const { client, credentials } = await createProviderClient(context, operation.profile, operation.secretFields, {
 		...options,
 		slots,
+		// Bursts come from triggers and webhooks; a test run from the editor starts at once.
+		staggerColdToken: context.getMode() !== 'manual',
 	});
 	const api: ProviderApi = { client, credentials, context, options };
 	const continueOnFail = context.continueOnFail();
@@ -219,29 +222,88 @@ export async function executeStatusCheck<Query>(
 	this: IExecuteFunctions,
 	operation: StatusOperation<Query>,
 ): Promise<INodeExecutionData[][]> {
-	const outcomes = await collectOutcomes(this, operation);
 	const toErrorOutput = usesErrorOutput(this);
 	const routing = readRoutingSettings(this);
 	const layout = new OutputLayout(routing);
-	const memory = routing.onlyChanges ? new StatusMemory(this.getWorkflowStaticData('node')) : undefined;
 	const outputs = layout.emptyOutputs();
+	// The memory is opened before any provider request: a memory that cannot be reached stops the node at once.
+	let store: StatusStore | undefined;
+	if (routing.onlyChanges) {
+		let failure: NodeItemError | undefined;
+		store = await openStatusStore(this, routing, readCommonOptions(this)).catch((error: NodeItemError) => {
+			failure = error;
+			return undefined;
+		});
+		if (failure) {
+			if (!this.continueOnFail()) throw failure;
+			return failEveryItem(this, outputs, layout.otherIndex, failure, toErrorOutput, operation.provider);
+		}
+	}
+	const outcomes = await collectOutcomes(this, operation);
+	const entries: Array<{ item: INodeExecutionData; outcome: ItemOutcome }> = [];
 	for (const outcome of outcomes) {
-		for (const item of outcomeItems(outcome, toErrorOutput, operation.provider)) {
-			if ('error' in outcome) {
-				outputs[layout.otherIndex].push(item);
+		for (const item of outcomeItems(outcome, toErrorOutput, operation.provider)) entries.push({ item, outcome });
+	}
+	const observed = entries.filter(({ outcome }) => !('error' in outcome));
+	let recorded: Recorded[] | undefined;
+	if (store && observed.length > 0) {
+		let failure: NodeItemError | undefined;
+		const observations = observed.map(({ item }) => {
+			const status = item.json as StatusItem;
+			return { provider: status.provider, orderId: status.orderId, status: status.status };
+		});
+		recorded = await store.record(observations).catch((error: NodeItemError) => {
+			failure = error;
+			return undefined;
+		});
+		if (failure) {
+			if (!this.continueOnFail()) throw failure;
+			// Without the memory no order can be called changed or unchanged: each becomes an error item.
+			return failEveryItem(this, outputs, layout.otherIndex, failure, toErrorOutput, operation.provider, outcomes);
+		}
+	}
+	let position = 0;
+	for (const { item, outcome } of entries) {
+		if ('error' in outcome) {
+			outputs[layout.otherIndex].push(item);
+			continue;
+		}
+		const status = item.json as StatusItem;
+		if (recorded) {
+			const { previousStatus, changed } = recorded[position++];
+			status.previousStatus = previousStatus;
+			status.changed = changed;
+			if (!changed) {
+				if (layout.unchangedIndex !== undefined) outputs[layout.unchangedIndex].push(item);
 				continue;
 			}
-			const status = item.json as StatusItem;
-			if (memory) {
-				const { previousStatus, changed } = memory.record(StatusMemory.key(status.provider, status.orderId), status.status);
-				status.previousStatus = previousStatus;
-				status.changed = changed;
-				if (!changed) {
-					if (layout.unchangedIndex !== undefined) outputs[layout.unchangedIndex].push(item);
-					continue;
-				}
-			}
-			outputs[layout.indexOf(status.status)].push(item);
+		}
+		outputs[layout.indexOf(status.status)].push(item);
+	}
+	return outputs;
+}
+
+/** One error item per input item (or per order checked), where error items go: the memory could not be used. */
+function failEveryItem(
+	context: IExecuteFunctions,
+	outputs: INodeExecutionData[][],
+	otherIndex: number,
+	error: NodeItemError,
+	toErrorOutput: boolean,
+	provider: string,
+	outcomes?: ItemOutcome[],
+): INodeExecutionData[][] {
+	const failed: ItemOutcome[] =
+		outcomes ??
+		context.getInputData().map((_, itemIndex) => ({ itemIndex, orderId: null, statuses: [], binaries: [] }));
+	for (const outcome of failed) {
+		if ('error' in outcome) {
+			outputs[otherIndex].push(...outcomeItems(outcome, toErrorOutput, provider));
+			continue;
+		}
+		const orderIds = outcome.statuses.length > 0 ? outcome.statuses.map((status) => status.orderId) : [outcome.orderId];
+		for (const orderId of orderIds) {
+			outputs[otherIndex].push(...outcomeItems({ itemIndex: outcome.itemIndex, orderId, error }, toErrorOutput, provider));
 		}
 	}
 	return outputs;

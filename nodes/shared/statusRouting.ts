@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeParameters, INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_MEMORY_TABLE } from './dataTableMemory';
 import { NORMALISED_STATUSES, STATUS_LABELS, STATUS_OPTIONS } from './statusModel';
 
 /**
@@ -32,6 +33,46 @@ export const ROUTING_PROPERTIES: INodeProperties[] = [
 		default: false,
 		description:
 			'Whether to output an order only when its status differs from the last check (the first check of an order counts as a change). The memory is saved only for active workflows, not for manual test runs.',
+	},
+	{
+		displayName: 'Memory',
+		name: 'memory',
+		type: 'options',
+		options: [
+			{
+				name: 'Data Table',
+				value: 'dataTable',
+				description:
+					"One row per order in a Data Table in n8n's database, shared by every n8n instance (queue mode). Needs the Order Status Memory API credential.",
+			},
+			{
+				name: 'Workflow Static Data',
+				value: 'staticData',
+				description:
+					'Kept with the workflow by the n8n process that runs it. In queue mode every execution starts without it: use a Data Table there.',
+			},
+		],
+		default: 'staticData',
+		description: 'Where the last status of each order is remembered between executions',
+		displayOptions: { show: { onlyChanges: [true] } },
+	},
+	{
+		displayName: 'Data Table',
+		name: 'dataTable',
+		type: 'string',
+		default: DEFAULT_MEMORY_TABLE,
+		placeholder: 'e.g. Order status memory',
+		description:
+			"The Data Table's name (or ID). A table with this name is created with the memory's columns on first use; an existing one is used, shared by every node that names it (each node keeps its own rows).",
+		displayOptions: { show: { onlyChanges: [true], memory: ['dataTable'] } },
+	},
+	{
+		displayName:
+			'n8n lets only its own nodes reach Data Tables directly: set the "Order Status Memory API" credential (an n8n API key), so the memory goes through n8n\'s API. Test runs from the editor read the memory and change nothing.',
+		name: 'dataTableNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { onlyChanges: [true], memory: ['dataTable'] } },
 	},
 	{
 		displayName: 'Unchanged Orders',
@@ -93,6 +134,9 @@ export interface RoutingSettings {
 	routedStatuses: string[];
 	onlyChanges: boolean;
 	unchangedOrders: 'drop' | 'output';
+	/** Where Only Output Changes remembers statuses (static data unless the user chose a Data Table). */
+	memory: 'staticData' | 'dataTable';
+	dataTable: string;
 }
 
 export function readRoutingSettings(context: IExecuteFunctions): RoutingSettings {
@@ -102,6 +146,8 @@ export function readRoutingSettings(context: IExecuteFunctions): RoutingSettings
 		routedStatuses: Array.isArray(routedStatuses) ? (routedStatuses as string[]) : [],
 		onlyChanges: context.getNodeParameter('onlyChanges', 0, false) === true,
 		unchangedOrders: context.getNodeParameter('unchangedOrders', 0, 'drop') === 'output' ? 'output' : 'drop',
+		memory: context.getNodeParameter('memory', 0, 'staticData') === 'dataTable' ? 'dataTable' : 'staticData',
+		dataTable: String(context.getNodeParameter('dataTable', 0, DEFAULT_MEMORY_TABLE) ?? ''),
 	};
 }
 
@@ -113,7 +159,7 @@ export class OutputLayout {
 	readonly unchangedIndex?: number;
 	private readonly byStatus = new Map<string, number>();
 
-	constructor(settings: RoutingSettings) {
+	constructor(settings: Omit<RoutingSettings, 'memory' | 'dataTable'>) {
 		const names = configuredOutputs(settings as unknown as INodeParameters).map((output) => output.displayName);
 		this.count = names.length;
 		const unchanged = names.indexOf('Unchanged');

@@ -268,6 +268,9 @@ async function checkIcons(checks: Checks, client: RestClient, group: string, lab
 	}
 }
 
+/** The credential of Only Output Changes' Data Table memory (an n8n API key): not a provider's. */
+const MEMORY_CREDENTIAL = 'orderStatusMemoryApi';
+
 /** The token endpoint of the credentials that cache an access token. */
 const TOKEN_ROUTES: Partial<Record<PackCredentialType, { simulator: 'ppl' | 'pitneyBowes'; route: string }>> = {
 	pplCplApi: { simulator: 'ppl', route: PPL_ROUTES.token },
@@ -333,6 +336,32 @@ async function checkServer(checks: Checks, server: RunningN8n, pack: PackTypes, 
 
 	// "Test credential", as the editor does it (GET the stored, redacted data; POST it to /rest/credentials/test).
 	for (const credential of pack.credentials) {
+		if (credential.name === MEMORY_CREDENTIAL) {
+			// Not a provider's: an n8n API key for Only Output Changes' Data Table memory, pointing at this n8n. Saved with a
+			// wrong key and tested, it must fail cleanly: n8n 2.x refuses the key (401), n8n 1.x has no Data Tables in its
+			// API (404). A working key is tested by the queue-mode suite.
+			const created = await signIn.post<Json>('/rest/credentials', {
+				name: 'Memory API with a wrong key',
+				type: MEMORY_CREDENTIAL,
+				data: { baseUrl: server.baseUrl, apiKey: 'wrong-n8n-api-key-e2e-7Qx' },
+			});
+			const createdId = String(created.data?.id ?? '');
+			if (checks.check('credential test', `${MEMORY_CREDENTIAL}: POST /rest/credentials saves a credential`, created.status === 200 && createdId !== '', `HTTP ${created.status} ${created.text.slice(0, 200)}`)) {
+				const redacted = await signIn.get<Json>(`/rest/credentials/${createdId}?includeData=true`);
+				const response = await signIn.post<{ status?: string; message?: string }>('/rest/credentials/test', {
+					credentials: { id: createdId, name: 'Memory API with a wrong key', type: MEMORY_CREDENTIAL, data: redacted.data?.data ?? {} },
+				});
+				const message = String(response.data?.message ?? '');
+				checks.check(
+					'credential test',
+					`${MEMORY_CREDENTIAL}: a wrong API key fails cleanly ("${message.slice(0, 110)}")`,
+					response.status === 200 && response.data?.status === 'Error' && /\((401|404)\)/.test(message),
+					`HTTP ${response.status} ${response.text.slice(0, 300)}`,
+				);
+				await signIn.request('DELETE', `/rest/credentials/${createdId}`);
+			}
+			continue;
+		}
 		const type = credential.name as PackCredentialType;
 		const ref = CREDENTIAL_REFS[type];
 		if (!checks.check('credential test', `${type} has a test`, credential.testable && Boolean(ref))) continue;

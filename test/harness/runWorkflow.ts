@@ -19,6 +19,7 @@ import {
 } from 'n8n-workflow';
 
 import { CredentialStore, TestCredentialsHelper } from './credentialsHelper';
+import type { InMemoryDataTables } from './dataTables';
 import { loadCredentialTypes, PackNodeTypes } from './packTypes';
 import { capturedLogs } from './testLogger';
 
@@ -78,6 +79,11 @@ export interface RunOptions {
 	/** Static data as saved by an earlier execution. */
 	staticData?: IDataObject;
 	mode?: 'manual' | 'trigger' | 'webhook';
+	/**
+	 * n8n's Data Tables as its data-table module offers them to nodes (see ./dataTables.ts); without it the
+	 * execution has no Data Table helpers, as in an n8n without the module.
+	 */
+	dataTables?: InMemoryDataTables;
 }
 
 const nodeTypes = new PackNodeTypes();
@@ -144,6 +150,9 @@ export async function runWorkflow(json: WorkflowJson, options: RunOptions): Prom
 	const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
 	const additionalData = additionalDataFor(options.credentials, hooks);
 	additionalData.executionId = executionId;
+	if (options.dataTables) {
+		(additionalData as unknown as Record<string, unknown>)['data-table'] = options.dataTables.moduleContext;
+	}
 
 	const startNode = json.nodes.find((node) => {
 		const { inputs, group } = nodeTypes.getByNameAndVersion(node.type, node.typeVersion).description;

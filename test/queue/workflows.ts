@@ -245,3 +245,145 @@ export function senderTriggerWorkflow(): Json {
 		pinData: {},
 	};
 }
+
+// ---------------------------------------------------------------- Only Output Changes on the Data Table memory
+
+export const DT_WORKFLOW_ID = 'queueDataTable01';
+export const DT_REFUSED_WORKFLOW_ID = 'queueDataTableN0';
+export const DT_NODE = 'Altcraft (Data Table memory)';
+/** Its own Altcraft simulator, so the other phases' orders and latencies do not touch it. */
+export const DT_CREDENTIAL = { id: 'queue-altcraft-dt', name: 'Altcraft (Data Table memory simulator)' };
+/** The n8n API key credential of the memory: imported with a placeholder key, given a real one once the owner exists. */
+export const DT_MEMORY_CREDENTIAL = { id: 'queue-memory-api', name: 'n8n API of this queue-mode n8n' };
+export const DT_WEBHOOK_PATH = 'queue-data-table';
+export const DT_REFUSED_WEBHOOK_PATH = 'queue-data-table-no-key';
+export const DT_TABLE = 'Order status memory (queue suite)';
+/** Seconds between the Schedule Trigger's ticks. */
+export const DT_TICK_SECONDS = 10;
+/** The orders the workflow checks on every tick, and their raw Altcraft status at the start. */
+export const DT_ORDERS: Array<[string, string]> = [
+	['DT-1', 'new'],
+	['DT-2', 'paid'],
+	['DT-3', 'new'],
+	['DT-4', 'paid'],
+	['DT-5', 'new'],
+	['DT-6', 'new'],
+];
+
+/**
+ * Schedule Trigger (every DT_TICK_SECONDS s) and a Webhook (for two executions at the same moment) → the fixed
+ * list of orders → Split Out → Altcraft Market with Only Output Changes on the Data Table memory, Route by Status
+ * and the Unchanged output. `withMemoryCredential: false` is the same node without the API credential (webhook only):
+ * n8n refuses it its Data Table helpers, and the node must say so.
+ */
+export function dataTableWorkflow(withMemoryCredential: boolean): Json {
+	const id = withMemoryCredential ? DT_WORKFLOW_ID : DT_REFUSED_WORKFLOW_ID;
+	const base = withMemoryCredential ? 960 : 980;
+	const orders = JSON.stringify({ orders: DT_ORDERS.map(([orderId]) => ({ orderId })) });
+	const nodes: Json[] = [
+		{
+			id: uuid(base + 1),
+			name: 'Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2,
+			position: [0, 200],
+			webhookId: uuid(base + 9),
+			parameters: {
+				httpMethod: 'POST',
+				path: withMemoryCredential ? DT_WEBHOOK_PATH : DT_REFUSED_WEBHOOK_PATH,
+				responseMode: 'lastNode',
+				responseData: 'noData',
+				options: {},
+			},
+		},
+		{
+			id: uuid(base + 2),
+			name: 'Orders',
+			type: 'n8n-nodes-base.set',
+			typeVersion: 3.4,
+			position: [220, 100],
+			parameters: { mode: 'raw', jsonOutput: orders, options: {} },
+		},
+		{
+			id: uuid(base + 3),
+			name: 'One item per order',
+			type: 'n8n-nodes-base.splitOut',
+			typeVersion: 1,
+			position: [440, 100],
+			parameters: { fieldToSplitOut: 'orders', options: {} },
+		},
+		{
+			id: uuid(base + 4),
+			name: DT_NODE,
+			type: 'n8n-nodes-order-status.altcraftMarket',
+			typeVersion: 1,
+			position: [660, 100],
+			parameters: {
+				...PROVIDER_SPECS.altcraft.parameters,
+				routeByStatus: true,
+				routedStatuses: [...ROUTED_STATUSES],
+				onlyChanges: true,
+				unchangedOrders: 'output',
+				memory: 'dataTable',
+				dataTable: DT_TABLE,
+				options: {},
+			},
+			credentials: {
+				altcraftApi: DT_CREDENTIAL,
+				...(withMemoryCredential ? { orderStatusMemoryApi: DT_MEMORY_CREDENTIAL } : {}),
+			},
+		},
+	];
+	const connections: Json = {
+		Webhook: { main: [[{ node: 'Orders', type: 'main', index: 0 }]] },
+		Orders: { main: [[{ node: 'One item per order', type: 'main', index: 0 }]] },
+		'One item per order': { main: [[{ node: DT_NODE, type: 'main', index: 0 }]] },
+	};
+	if (withMemoryCredential) {
+		nodes.unshift({
+			id: uuid(base + 5),
+			name: 'Schedule',
+			type: 'n8n-nodes-base.scheduleTrigger',
+			typeVersion: 1.2,
+			position: [0, 0],
+			parameters: { rule: { interval: [{ field: 'seconds', secondsInterval: DT_TICK_SECONDS }] } },
+		});
+		connections.Schedule = { main: [[{ node: 'Orders', type: 'main', index: 0 }]] };
+	}
+	return {
+		id,
+		name: withMemoryCredential ? 'Queue suite: Data Table memory (schedule)' : 'Queue suite: Data Table memory without an API key',
+		active: false,
+		nodes,
+		connections,
+		settings: { executionOrder: 'v1', saveDataSuccessExecution: 'all', saveDataErrorExecution: 'all', saveManualExecutions: true },
+		pinData: {},
+	};
+}
+
+export const PRIMER_WORKFLOW_ID = 'queuePrimer00001';
+export const PRIMER_WEBHOOK_PATH = 'queue-primer';
+
+/** Webhook → No Op: a short execution with no pack node (see the Data Table phase: it takes one worker's turn). */
+export function primerWorkflow(): Json {
+	return {
+		id: PRIMER_WORKFLOW_ID,
+		name: 'Queue suite: primer',
+		active: false,
+		nodes: [
+			{
+				id: uuid(991),
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: uuid(999),
+				parameters: { httpMethod: 'POST', path: PRIMER_WEBHOOK_PATH, responseMode: 'lastNode', responseData: 'noData', options: {} },
+			},
+			{ id: uuid(992), name: 'Done', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [220, 0], parameters: {} },
+		],
+		connections: { Webhook: { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
+}
