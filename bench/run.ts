@@ -149,6 +149,18 @@ async function runCalibration(install: Awaited<ReturnType<typeof ensureN8n>>, en
 		: { items: orders, engine: env.N8N_EXPRESSION_ENGINE ?? 'n8n default (vm)', error: `exit ${execution.code}: ${execution.stderr.slice(-300)}` };
 }
 
+/**
+ * BENCH_CPU_PROF_DIR=<folder>: each `n8n execute` of a variant writes a V8 CPU profile (`--cpu-prof`) into
+ * <folder>/<provider>-<variant>/, to see where n8n's process spent its time (bench/profile.ts summarises one).
+ */
+function profileEnv(name: string): NodeJS.ProcessEnv {
+	const folder = process.env.BENCH_CPU_PROF_DIR;
+	if (!folder) return {};
+	const target = path.resolve(folder, name);
+	mkdirSync(target, { recursive: true });
+	return { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${target} --cpu-prof-interval=250` };
+}
+
 /** Arrival of the first request at or after `since` (epoch ms). */
 function firstRequestAfter(world: BenchWorld, provider: ProviderKey, since: number): number {
 	let first = Infinity;
@@ -171,7 +183,7 @@ async function runVariant(
 	resetCounters(world);
 	const simulatorLag = monitorEventLoopDelay({ resolution: 5 });
 	simulatorLag.enable();
-	const execution = await runN8n(install, { ...env, N8N_LOG_LEVEL: 'info' }, ['execute', `--id=${workflow.id}`, '--rawOutput'], 900_000);
+	const execution = await runN8n(install, { ...env, N8N_LOG_LEVEL: 'info', ...profileEnv(`${provider}-${variant}`) }, ['execute', `--id=${workflow.id}`, '--rawOutput'], 900_000);
 	simulatorLag.disable();
 	console.log(`  simulators' event loop lag: p99 ${(simulatorLag.percentile(99) / 1e6).toFixed(1)} ms, max ${(simulatorLag.max / 1e6).toFixed(1)} ms`);
 	const counts = countsOf(world, provider);
