@@ -112,9 +112,12 @@ export interface ClientSettings {
 	reloadSecrets?: () => Promise<string[]>;
 	/** Refusal budget (see RefusalBudget); the default is REFUSAL_BUDGET. */
 	refusalBudget?: { answers: number; ms: number };
+	/** The rate the provider takes, when the user knows it (Max Requests per Second); else it is learned from 429s. */
+	maxRequestsPerSecond?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
 
 /** An HTTP answer, or the failure that prevented one (network error, deadline, redirect, size, token endpoint). */
 type SendOutcome = { response: ProviderResponse } | { error: unknown };
@@ -178,7 +181,7 @@ export class ProviderClient {
 	) {
 		this.retry = settings.retry;
 		this.redactor = new Redactor(settings.secrets);
-		this.rate = new RateControl(clock, profile.minRequestGapMs ?? 0);
+		this.rate = new RateControl(clock, profile.minRequestGapMs ?? 0, settings.maxRequestsPerSecond);
 		this.budget = new RefusalBudget(() => clock.now(), settings.refusalBudget);
 	}
 
@@ -593,12 +596,13 @@ export async function createProviderClient(
 	context: CredentialContext,
 	profile: ProviderProfile,
 	secretFields: readonly string[],
-	options: { maxRetries: number; timeoutMs: number },
+	options: { maxRetries: number; timeoutMs: number; maxRequestsPerSecond?: number },
 ): Promise<{ client: ProviderClient; credentials: ICredentialDataDecryptedObject }> {
 	const credentials = await context.getCredentials(profile.credentialType);
 	const client = new ProviderClient(context, profile, {
 		retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
 		timeoutMs: options.timeoutMs,
+		maxRequestsPerSecond: options.maxRequestsPerSecond,
 		secrets: secretsOf(credentials, secretFields),
 		reloadSecrets: async () => secretsOf(await context.getCredentials(profile.credentialType), secretFields),
 	});
