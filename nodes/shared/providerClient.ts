@@ -118,6 +118,13 @@ export interface ClientSettings {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+/**
+ * How long after its start a request is taken to be on its way through n8n (credentials, authentication, the
+ * connection) to the provider: no other work of the node holds the event loop then (see `readingBudgetMs`).
+ */
+export const SEND_WINDOW_MS = 10;
+/** The longest the node reads items while the execution's first request is on its way. */
+const FIRST_ANSWER_READ_SLICE_MS = 2;
 
 /** An HTTP answer, or the failure that prevented one (network error, deadline, redirect, size, token endpoint). */
 type SendOutcome = { response: ProviderResponse } | { error: unknown };
@@ -183,6 +190,16 @@ export class ProviderClient {
 		this.redactor = new Redactor(settings.secrets);
 		this.rate = new RateControl(clock, profile.minRequestGapMs ?? 0, settings.maxRequestsPerSecond);
 		this.budget = new RefusalBudget(() => clock.now(), settings.refusalBudget);
+	}
+
+	/**
+	 * How long the execution's other work (reading items) may keep the event loop now without delaying a request:
+	 * see RateControl.freeForMs; while the first request (the one that may fetch a token, the others wait for its
+	 * answer) is on its way, only a moment, so that its answer is taken up at once.
+	 */
+	readingBudgetMs(): number {
+		if (this.counters.requests > 0 && !this.firstAnswered) return FIRST_ANSWER_READ_SLICE_MS;
+		return this.rate.freeForMs(SEND_WINDOW_MS);
 	}
 
 	/** The values currently kept out of messages and items (the credential's secrets and its current token). */

@@ -105,9 +105,10 @@ export async function collectOutcomes<Query>(
 	};
 
 	// Items are read (n8n evaluates their expressions, about a millisecond each) only when a request slot is free,
-	// so reading overlaps the requests in flight and the waits of a rate limit instead of coming before them. A
-	// bad item never becomes a request; without "continue on fail" it stops the reading, and the node fails once
-	// the requests already sent have answered.
+	// so reading overlaps the requests in flight and the waits of a rate limit instead of coming before them; it
+	// keeps the event loop only as long as no request needs it (the client's reading budget). A bad item never
+	// becomes a request; without "continue on fail" it stops the reading, and the node fails once the requests
+	// already sent have answered.
 	let stopped = false;
 	const takeNextGroup = groupsReadOnDemand(
 		items.length,
@@ -122,12 +123,15 @@ export async function collectOutcomes<Query>(
 			}
 		},
 		() => stopped,
+		() => client.readingBudgetMs(),
 	);
 
 	await drainWithConcurrency(
 		takeNextGroup,
 		options.maxConcurrency,
 		async (group) => {
+			// A group read ahead while the first request ran, after a failure that stops the work: not asked for.
+			if (stopped) return;
 			let results: Array<ParsedOrderStatus[] | Error>;
 			try {
 				results = operation.fetchGroup

@@ -7,6 +7,7 @@
 import {
 	LEARNED_RATE_MARGIN,
 	ProviderClient,
+	SEND_WINDOW_MS,
 	type ClientSettings,
 	type ProviderProfile,
 	type ProviderResponse,
@@ -494,5 +495,41 @@ describe('Max Requests per Second (a rate the user knows)', () => {
 		expect(commonOptionsFrom({ maxRequestsPerSecond: 12.5 }).maxRequestsPerSecond).toBe(12.5);
 		expect(commonOptionsFrom({ maxRequestsPerSecond: '40' } as never).maxRequestsPerSecond).toBe(40);
 		expect(commonOptionsFrom({ maxRequestsPerSecond: 1e6 }).maxRequestsPerSecond).toBe(1000);
+	});
+});
+
+describe("the reading budget (how long the node's reading may keep the event loop)", () => {
+	test('a moment while the first request is on its way; nothing during a send window; until the next start otherwise', async () => {
+		const clock = new FakeClock();
+		const budgets: Array<[string, number]> = [];
+		const { context } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 30 }));
+		const client = new ProviderClient(context, profile(50), settings, clock);
+		expect(client.readingBudgetMs()).toBe(Infinity);
+		const work = (async () => {
+			const first = get(client, 'first');
+			await clock.sleep(SEND_WINDOW_MS + 5);
+			budgets.push(['first on its way', client.readingBudgetMs()]);
+			await first;
+			// Two more: the second waits for the gap held from the first answer, the third behind it.
+			const second = get(client, 'second');
+			const third = get(client, 'third');
+			await clock.sleep(1);
+			budgets.push(['waiting for a turn', client.readingBudgetMs()]);
+			await clock.sleep(49);
+			budgets.push(['just started', client.readingBudgetMs()]);
+			await clock.sleep(SEND_WINDOW_MS);
+			budgets.push(['after the send window', client.readingBudgetMs()]);
+			await Promise.all([second, third]);
+			await clock.sleep(60);
+			budgets.push(['nothing waits', client.readingBudgetMs()]);
+		})();
+		await clock.drive(work);
+		expect(Object.fromEntries(budgets)).toEqual({
+			'first on its way': 2,
+			'waiting for a turn': 49,
+			'just started': 0,
+			'after the send window': 50 - SEND_WINDOW_MS,
+			'nothing waits': Infinity,
+		});
 	});
 });

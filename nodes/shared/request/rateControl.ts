@@ -63,6 +63,9 @@ export class RateControl {
 	private nextPacedSlot = 0;
 	private lastRateLimitAt = 0;
 	private lastRecoveryAt = 0;
+	/** Requests waiting in `waitForTurn`, and when the last one started. */
+	private waiting = 0;
+	private lastStartAt = -Infinity;
 
 	/** The slot gap of a rate the user set, margin included (0: none). */
 	private readonly configuredGap: number;
@@ -91,10 +94,15 @@ export class RateControl {
 
 	/** Waits until a request may start (pause, minimum gap, learned pace); returns its start, to note the answer on. */
 	async waitForTurn(): Promise<RequestStart> {
-		for (;;) {
-			const wait = Math.max(this.pauseUntil, this.nextStart, this.nextPacedSlot) - this.clock.now();
-			if (wait <= 0) break;
-			await this.clock.sleep(wait);
+		this.waiting++;
+		try {
+			for (;;) {
+				const wait = this.dueAt() - this.clock.now();
+				if (wait <= 0) break;
+				await this.clock.sleep(wait);
+			}
+		} finally {
+			this.waiting--;
 		}
 		if (this.learning) {
 			this.settleLearnedGap(this.learning);
@@ -114,9 +122,27 @@ export class RateControl {
 			this.nextPacedSlot = (now - slot < this.learnedGap ? slot : now) + this.learnedGap;
 		}
 		const start: RequestStart = { at: now };
+		this.lastStartAt = now;
 		this.recentStarts.push(start);
 		while (this.recentStarts.length > 0 && this.recentStarts[0].at < now - 2000) this.recentStarts.shift();
 		return start;
+	}
+
+	/** The earliest moment the next request may start (pause, minimum gap, learned pace). */
+	private dueAt(): number {
+		return Math.max(this.pauseUntil, this.nextStart, this.nextPacedSlot);
+	}
+
+	/**
+	 * How long other work of the execution (reading the next items) may keep the event loop from now on without
+	 * holding up a request: nothing during the first `sendWindowMs` after a start (the request is still on its way
+	 * through n8n to the provider, and a late arrival there would crowd the next one), and otherwise until the next
+	 * start a waiting request is due; Infinity when no request waits.
+	 */
+	freeForMs(sendWindowMs: number): number {
+		const now = this.clock.now();
+		if (now < this.lastStartAt + sendWindowMs) return 0;
+		return this.waiting > 0 ? Math.max(0, this.dueAt() - now) : Infinity;
 	}
 
 	/** Keeps the minimum gap from now on (after a request that may have fetched a token inside it). */
