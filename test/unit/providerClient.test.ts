@@ -533,3 +533,14 @@ describe("the reading budget (how long the node's reading may keep the event loo
 		});
 	});
 });
+
+test('requests that are not spaced at all (no minimum gap, no pace) leave the reading its whole budget', async () => {
+	const clock = new FakeClock();
+	const { context } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 30 }));
+	const client = new ProviderClient(context, profile(undefined), settings, clock);
+	await clock.drive(get(client));
+	const second = get(client);
+	await clock.drive(clock.sleep(1));
+	expect(client.readingBudgetMs()).toBe(Infinity);
+	await clock.drive(second);
+});

@@ -137,9 +137,11 @@ export class RateControl {
 	 * How long other work of the execution (reading the next items) may keep the event loop from now on without
 	 * holding up a request: nothing during the first `sendWindowMs` after a start (the request is still on its way
 	 * through n8n to the provider, and a late arrival there would crowd the next one), and otherwise until the next
-	 * start a waiting request is due; Infinity when no request waits.
+	 * start a waiting request is due; Infinity when no request waits, or when requests are not spaced at all (no
+	 * minimum gap, no pace: nothing to crowd, and a start is not held back by anything but a free slot).
 	 */
 	freeForMs(sendWindowMs: number): number {
+		if (this.minRequestGapMs === 0 && this.pacedGap === 0 && this.pauseUntil <= this.clock.now()) return Infinity;
 		const now = this.clock.now();
 		if (now < this.lastStartAt + sendWindowMs) return 0;
 		return this.waiting > 0 ? Math.max(0, this.dueAt() - now) : Infinity;
