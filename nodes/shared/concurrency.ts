@@ -5,34 +5,39 @@ import { sleep } from 'n8n-workflow';
  * out `undefined`. Elements are taken only when a task slot is free, so a caller that reads its input lazily
  * overlaps that reading with the requests already in flight. The first task runs alone so that a credential
  * with an empty token cache fetches ONE token that the others then reuse (n8n's preAuthentication does not
- * coalesce parallel refreshes); meanwhile the next elements are taken (one per other slot), so the reading goes
- * on while that first request is on its way.
+ * coalesce parallel refreshes), until it ends or `othersMayStart` resolves (the token is in, or none is needed);
+ * meanwhile the next elements are taken (one per other slot), so the reading goes on while that first request is
+ * on its way.
  */
 export async function drainWithConcurrency<T>(
 	takeNext: () => Promise<T | undefined>,
 	limit: number,
 	task: (element: T) => Promise<void>,
+	othersMayStart?: Promise<void>,
 ): Promise<void> {
 	const first = await takeNext();
 	if (first === undefined) return;
 	const ahead: Array<Promise<T | undefined>> = [];
-	let firstDone = false;
-	const firstTask = task(first).finally(() => {
-		firstDone = true;
+	let alone = true;
+	const firstTask = task(first);
+	const released = Promise.race([firstTask, ...(othersMayStart ? [othersMayStart] : [])]).finally(() => {
+		alone = false;
 	});
 	void (async () => {
-		while (!firstDone && ahead.length < Math.max(1, limit - 1)) {
+		while (alone && ahead.length < Math.max(1, limit - 1)) {
 			const next = takeNext();
 			ahead.push(next);
 			if ((await next) === undefined) return;
 		}
 	})().catch(() => undefined); // a failed take reaches the worker that awaits it
-	await firstTask;
 	const take = async () => await (ahead.shift() ?? takeNext());
 	const worker = async () => {
 		for (let element = await take(); element !== undefined; element = await take()) await task(element);
 	};
-	await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+	// The first task's slot becomes a worker when it ends; the other slots open once the first may have company.
+	const firstLane = firstTask.then(worker);
+	await released;
+	await Promise.all([firstLane, ...Array.from({ length: Math.max(0, limit - 1) }, worker)]);
 }
 
 /** The longest a group is read without giving way to requests already on their way, unless told otherwise. */

@@ -171,6 +171,7 @@ export async function collectOutcomes<Query>(
 				};
 			});
 		},
+		client.othersMayStart(),
 	);
 
 	// Work stops after a failure without "continue on fail"; the lowest failed item is the node's error.

@@ -170,6 +170,41 @@ describe('drainWithConcurrency', () => {
 		expect(seen.indexOf(1)).toBeLessThan(seen.indexOf(3));
 	});
 
+	test('the others start when `othersMayStart` resolves, before the first task ends; still at most `limit` at once', async () => {
+		let running = 0;
+		let peak = 0;
+		const startedDuringFirst: number[] = [];
+		let firstRunning = false;
+		let release!: () => void;
+		const othersMayStart = new Promise<void>((resolve) => (release = resolve));
+		const source = counter(12, () => running);
+		await onFakeClock(
+			async () =>
+				await drainWithConcurrency(
+					source.take,
+					3,
+					async (value) => {
+						running++;
+						peak = Math.max(peak, running);
+						if (value === 0) {
+							firstRunning = true;
+							setTimeout(release, 5); // e.g. the token the first request fetched is in
+							await workFor(20);
+							firstRunning = false;
+						} else {
+							if (firstRunning) startedDuringFirst.push(jest.now());
+							await workFor(10);
+						}
+						running--;
+					},
+					othersMayStart,
+				),
+		);
+		// Released at 5 ms, while the first task (20 ms) still ran: two started then, and none before.
+		expect(startedDuringFirst.slice(0, 2)).toEqual([5, 5]);
+		expect(peak).toBe(3);
+	});
+
 	test('stops when the source hands out nothing more', async () => {
 		const seen: number[] = [];
 		let stop = false;

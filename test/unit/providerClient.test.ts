@@ -6,6 +6,7 @@
  */
 import {
 	LEARNED_RATE_MARGIN,
+	createProviderClient,
 	ProviderClient,
 	SEND_WINDOW_MS,
 	type ClientSettings,
@@ -543,4 +544,98 @@ test('requests that are not spaced at all (no minimum gap, no pace) leave the re
 	await clock.drive(clock.sleep(1));
 	expect(client.readingBudgetMs()).toBe(Infinity);
 	await clock.drive(second);
+});
+
+describe('the credential, read once per execution', () => {
+	const tokenProfile = (): ProviderProfile => ({ ...profile(50), tokenExpiredStatusCodes: [401] });
+
+	test("is handed to n8n with every request, so n8n does not read it from its database again", async () => {
+		const clock = new FakeClock();
+		const seen: unknown[] = [];
+		const context: RequestContext = {
+			helpers: {
+				httpRequestWithAuthentication: async (_type, _options, additional) => {
+					seen.push(additional?.credentialsDecrypted);
+					return { statusCode: 200, headers: {}, body: '{}' };
+				},
+			},
+		};
+		const credentials = { id: 'c1', name: 'Test API', type: 'testApi', data: { apiKey: 'k' } };
+		const client = new ProviderClient(context, profile(undefined), { ...settings, credentials }, clock);
+		await clock.drive(sendAll(client, 3));
+		expect(seen).toEqual([credentials, credentials, credentials]);
+	});
+
+	test('a token stored during the first request: kept out of items at once, the gap held from then, the others released', async () => {
+		const clock = new FakeClock();
+		const sentAt: number[] = [];
+		const holder: { client?: ProviderClient } = {};
+		const context: RequestContext = {
+			helpers: {
+				httpRequestWithAuthentication: async () => {
+					sentAt.push(clock.now());
+					if (sentAt.length === 1) {
+						// n8n's preAuthentication: the token request (30 ms), the token stored, then the request itself (40 ms).
+						await clock.sleep(30);
+						holder.client!.tokenStored('TOKEN-fetched-in-run');
+					}
+					await clock.sleep(40);
+					return { statusCode: 200, headers: {}, body: '{}' };
+				},
+			},
+		};
+		const client = new ProviderClient(context, tokenProfile(), { ...settings, secrets: ['client-secret'] }, clock);
+		holder.client = client;
+		let releasedAt: number | undefined;
+		void client.othersMayStart().then(() => (releasedAt = clock.now()));
+		const started = clock.now();
+		const work = (async () => {
+			const first = get(client, 'first');
+			await clock.sleep(1);
+			const second = get(client, 'second');
+			await Promise.all([first, second]);
+		})();
+		await clock.drive(work);
+		expect(releasedAt! - started).toBe(30);
+		expect(client.secretValues).toContain('TOKEN-fetched-in-run');
+		expect(client.redactDeep({ echoed: 'TOKEN-fetched-in-run' })).toEqual({ echoed: '[redacted]' });
+		// The second request starts the minimum gap after the token was stored, not after the first answer (at 70 ms).
+		expect(sentAt[1] - started).toBe(30 + 50);
+	});
+
+	test('without a token fetched, the others wait for the first answer (a refused credential stops them all)', async () => {
+		const clock = new FakeClock();
+		const { context } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 25 }));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		let releasedAt: number | undefined;
+		void client.othersMayStart().then(() => (releasedAt = clock.now()));
+		const started = clock.now();
+		await clock.drive(get(client));
+		expect(releasedAt! - started).toBe(25);
+	});
+
+	test('createProviderClient: the token n8n writes into the credential reaches the client as it is written', async () => {
+		const clock = new FakeClock();
+		const stored: string[] = [];
+		const context = {
+			helpers: { httpRequestWithAuthentication: async () => ({ statusCode: 200, headers: {}, body: '{}' }) },
+			getCredentials: async () => ({ clientSecret: 's', accessToken: '' }),
+			getNode: () => ({ credentials: { testApi: { id: 'c1', name: 'Test API' } } }) as never,
+		};
+		const { client, credentials } = await createProviderClient(context, tokenProfile(), ['clientSecret', 'accessToken'], {
+			maxRetries: 0,
+			timeoutMs: 1000,
+		});
+		const original = client.tokenStored.bind(client);
+		client.tokenStored = (token: string) => {
+			stored.push(token);
+			original(token);
+		};
+		// What n8n does after its preAuthentication: Object.assign into the credential object it was handed.
+		Object.assign(credentials, { accessToken: 'NEW-TOKEN', tokenFor: 'f' });
+		Object.assign(credentials, { accessToken: 'NEW-TOKEN' });
+		expect(stored).toEqual(['NEW-TOKEN']);
+		expect(credentials.accessToken).toBe('NEW-TOKEN');
+		void clock;
+	});
 });
