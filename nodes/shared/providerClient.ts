@@ -133,7 +133,7 @@ export const CACHED_TOKEN_FIELD = 'accessToken';
  * How long after its start a request is taken to be on its way through n8n (credentials, authentication, the
  * connection) to the provider: no other work of the node holds the event loop then (see `readingBudgetMs`).
  */
-export const SEND_WINDOW_MS = 10;
+export const SEND_WINDOW_MS = 20;
 /** The longest the node reads items while the execution's first request is on its way. */
 const FIRST_ANSWER_READ_SLICE_MS = 2;
 
@@ -219,6 +219,15 @@ export class ProviderClient {
 	readingBudgetMs(): number {
 		if (this.counters.requests > 0 && !this.firstAnswered) return FIRST_ANSWER_READ_SLICE_MS;
 		return this.rate.freeForMs(SEND_WINDOW_MS);
+	}
+
+	/**
+	 * Resolves once no request is on its way to the provider (see `readingBudgetMs`): the node's own heavier work on
+	 * an answer (mapping a group's orders, building items) waits for that moment instead of holding up a request
+	 * that has just started.
+	 */
+	async quietMoment(): Promise<void> {
+		while (this.readingBudgetMs() <= 0) await this.clock.sleep(1);
 	}
 
 	/**

@@ -140,6 +140,7 @@ export async function collectOutcomes<Query>(
 			} catch (error) {
 				results = group.map(() => error as Error);
 			}
+			await client.quietMoment();
 			group.forEach(({ itemIndex, query }, position) => {
 				const orderId = operation.orderIdOf(query);
 				const result =

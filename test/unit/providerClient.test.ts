@@ -639,3 +639,20 @@ describe('the credential, read once per execution', () => {
 		void clock;
 	});
 });
+
+test('quietMoment waits while a request that just started is on its way, not otherwise', async () => {
+	const clock = new FakeClock();
+	const { context } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 60 }));
+	const client = new ProviderClient(context, profile(50), settings, clock);
+	await clock.drive(get(client));
+	const second = get(client);
+	await clock.drive(clock.sleep(51));
+	const before = clock.now();
+	await clock.drive(client.quietMoment());
+	expect(clock.now() - before).toBeGreaterThan(0);
+	expect(clock.now() - before).toBeLessThanOrEqual(SEND_WINDOW_MS);
+	await clock.drive(second);
+	const idle = clock.now();
+	await clock.drive(client.quietMoment());
+	expect(clock.now()).toBe(idle);
+});
