@@ -5,7 +5,7 @@
  * n8n-workflow, the expression engine, HTTP, Node.js internals), then the top functions by self time and by
  * inclusive time.
  *
- *   node -r ts-node/register/transpile-only bench/profile.ts <file.cpuprofile> [--match regexp] [--top 25] [--slice 100]
+ *   node -r ts-node/register/transpile-only bench/profile.ts <file.cpuprofile> [--match regexp] [--top 25] [--slice 100] [--from ms] [--to ms] (a part of the window)
  */
 import { readFileSync } from 'node:fs';
 
@@ -68,7 +68,7 @@ function frameName(frame: CallFrame): string {
 	return `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
 }
 
-export function summarise(profile: CpuProfile, match = DEFAULT_MATCH, top = 25, sliceMs = 100): ProfileSummary {
+export function summarise(profile: CpuProfile, match = DEFAULT_MATCH, top = 25, sliceMs = 100, range: [number, number] = [0, Infinity]): ProfileSummary {
 	const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 	const parent = new Map<number, number>();
 	for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -94,6 +94,8 @@ export function summarise(profile: CpuProfile, match = DEFAULT_MATCH, top = 25, 
 	const timeline: ProfileSummary['timeline'] = [];
 	if (first === -1) return { windowMs: 0, byOwner, byCaller, topSelf: [], topInclusive: [], timeline };
 	for (let i = first; i <= last; i++) {
+		const at = times[i] - times[first];
+		if (at < range[0] || at >= range[1]) continue;
 		const ms = (times[i + 1] ?? times[i]) - times[i];
 		const stack = stackOf(profile.samples[i]);
 		const leaf = stack[0].callFrame;
@@ -127,7 +129,8 @@ if (require.main === module) {
 		process.exit(2);
 	}
 	const sliceMs = Number(option('slice') ?? 100);
-	const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, option('match'), Number(option('top') ?? 25), sliceMs);
+	const range: [number, number] = [Number(option('from') ?? 0), Number(option('to') ?? Infinity)];
+	const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, option('match'), Number(option('top') ?? 25), sliceMs, range);
 	console.log(`window: ${summary.windowMs.toFixed(0)} ms (first to last sample with the match on the stack)`);
 	for (const [owner, ms] of Object.entries(summary.byOwner).sort((a, b) => b[1] - a[1])) {
 		console.log(`  ${owner.padEnd(32)} ${ms.toFixed(0).padStart(6)} ms  ${((100 * ms) / summary.windowMs).toFixed(1).padStart(5)}%`);

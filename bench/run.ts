@@ -265,6 +265,11 @@ async function runVariant(
 			`  failed ${outcome.failed}  requests ${counts.requests} (token ${counts.tokenRequests}, 429 ${counts.rateLimited}${gaps})` +
 			`${outcome.error ? `  workflow error: ${outcome.error.slice(0, 120)}` : ''}`,
 	);
+	if (phases) {
+		log(
+			`     ${REQUEST_NODE[variant]}: ${phases.beforeFirstRequest.toFixed(2)} s to the first request, ${phases.requests.toFixed(2)} s of requests, ${phases.afterLastRequest.toFixed(2)} s after the last`,
+		);
+	}
 	return result;
 }
 
