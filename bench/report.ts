@@ -9,8 +9,9 @@ import { LEARNED_RATE_MARGIN } from '../nodes/shared/providerClient';
 
 import type { Outcome } from './evaluate';
 import type { InProcessResult } from './inProcess';
-import { TIME_TARGET_FACTOR, type Limit, type TargetCheck } from './limits';
-import { VARIANT_LABELS, VARIANTS, type Variant } from './workflows';
+import { CONFIGURED_RATE_MARGIN } from '../nodes/shared/request/rateControl';
+import { CONFIGURED_RATE_TIME_FACTOR, TIME_TARGET_FACTOR, type Limit, type TargetCheck } from './limits';
+import { PACK_VARIANTS, VARIANT_LABELS, VARIANTS, type Variant } from './workflows';
 import { PROVIDER_LABELS, PROVIDERS, type ProviderKey, type SimulatorCounts, type Timeline } from './world';
 
 export interface MachineInfo {
@@ -126,7 +127,9 @@ function rowOf(result: VariantResult, orders: number): Row {
 	if (outcome.error) notes.push(`workflow error: ${outcome.error.replace(/\s+/g, ' ').slice(0, 70)}`);
 	const apiRequests = counts.requests - counts.tokenRequests;
 	if (result.variant === 'C' && apiRequests > orders * 1.5) notes.push(`request node ran ~${Math.round(apiRequests / orders)}× (Retry On Fail)`);
-	if (result.provider === 'ppl' && result.variant === 'A') notes.push(`${apiRequests} GET /order (floor ${limit.requestFloor})`);
+	if (result.provider === 'ppl' && PACK_VARIANTS.includes(result.variant)) {
+		notes.push(`${apiRequests} GET /order (floor ${limit.requestFloor}); smallest gap ${counts.minGapMs ?? '?'} ms`);
+	}
 	if (result.provider === 'ppl' && (counts.gapsUnder40ms ?? 0) > 0) notes.push(`${counts.gapsUnder40ms} gaps < 40 ms`);
 	return {
 		provider: PROVIDER_LABELS[result.provider],
@@ -145,35 +148,37 @@ function rowOf(result: VariantResult, orders: number): Row {
 	};
 }
 
-/** Every place where (B) or (C) did better than (A), in plain words. */
+/** Every place where (B) or (C) did better than the pack's node (A, and AL with the limit set), in plain words. */
 export function comparisons(report: BenchReport): string[] {
 	const lines: string[] = [];
 	for (const provider of providersOf(report)) {
-		const a = find(report, provider, 'A');
-		if (!a) continue;
-		for (const variant of ['B', 'C'] as const) {
-			const other = find(report, provider, variant);
-			if (!other) continue;
-			const wins: string[] = [];
-			const finished = !other.outcome.error;
-			const lessCorrect = a.outcome.correct - other.outcome.correct;
-			const caveat = lessCorrect > 0 ? ` — but with ${lessCorrect} fewer correct statuses` : '';
-			if (other.outcome.correct > a.outcome.correct) wins.push(`more correct statuses (${other.outcome.correct} vs ${a.outcome.correct})`);
-			if (other.outcome.failed < a.outcome.failed) wins.push(`fewer orders without a status (${other.outcome.failed} vs ${a.outcome.failed})`);
-			if (finished && other.outcome.seconds < a.outcome.seconds) {
-				wins.push(`faster (${fixed(other.outcome.seconds)} s vs ${fixed(a.outcome.seconds)} s)${caveat}`);
+		for (const base of PACK_VARIANTS) {
+			const a = find(report, provider, base);
+			if (!a) continue;
+			for (const variant of ['B', 'C'] as const) {
+				const other = find(report, provider, variant);
+				if (!other) continue;
+				const wins: string[] = [];
+				const finished = !other.outcome.error;
+				const lessCorrect = a.outcome.correct - other.outcome.correct;
+				const caveat = lessCorrect > 0 ? ` — but with ${lessCorrect} fewer correct statuses` : '';
+				if (other.outcome.correct > a.outcome.correct) wins.push(`more correct statuses (${other.outcome.correct} vs ${a.outcome.correct})`);
+				if (other.outcome.failed < a.outcome.failed) wins.push(`fewer orders without a status (${other.outcome.failed} vs ${a.outcome.failed})`);
+				if (finished && other.outcome.seconds < a.outcome.seconds) {
+					wins.push(`faster (${fixed(other.outcome.seconds)} s vs ${fixed(a.outcome.seconds)} s)${caveat}`);
+				}
+				if (finished && other.counts.requests < a.counts.requests) {
+					wins.push(`fewer requests (${other.counts.requests} vs ${a.counts.requests})${caveat}`);
+				}
+				if (finished && other.counts.rateLimited < a.counts.rateLimited) {
+					wins.push(`fewer 429s (${other.counts.rateLimited} vs ${a.counts.rateLimited})${caveat}`);
+				}
+				if (wins.length > 0) lines.push(`${variant} beat ${base} on ${PROVIDER_LABELS[provider]}: ${wins.join('; ')}.`);
 			}
-			if (finished && other.counts.requests < a.counts.requests) {
-				wins.push(`fewer requests (${other.counts.requests} vs ${a.counts.requests})${caveat}`);
-			}
-			if (finished && other.counts.rateLimited < a.counts.rateLimited) {
-				wins.push(`fewer 429s (${other.counts.rateLimited} vs ${a.counts.rateLimited})${caveat}`);
-			}
-			if (wins.length > 0) lines.push(`${variant} beat A on ${PROVIDER_LABELS[provider]}: ${wins.join('; ')}.`);
 		}
 	}
 	if (lines.length === 0) {
-		lines.push('Neither B nor C beat A anywhere (time, correct statuses, orders without a status, requests, 429s).');
+		lines.push('Neither B nor C beat A or AL anywhere (time, correct statuses, orders without a status, requests, 429s).');
 	}
 	return lines;
 }
@@ -211,19 +216,24 @@ export function explanations(report: BenchReport): string[] {
 						: ''),
 			);
 		}
-		if (variant === 'A' && provider === 'ppl' && phases) {
+		if (variant === 'AL' && counts.rateLimited === 0 && provider !== 'ppl') {
+			lines.push(
+				`${label}: Max Requests per Second = ${settings.ratePerSecond}: the node paced its requests from the first one, slots 1000 / ${settings.ratePerSecond} × ${CONFIGURED_RATE_MARGIN} ms apart, ` +
+					`and the provider refused none: ${timeline.steadyRequests} requests arrived at ${fixed(timeline.steadyRate, 1)}/s, at most ${timeline.steadyPeakPerSecond} in any one second (the limit is ${settings.ratePerSecond}/s).`,
+			);
+		}
+		if (PACK_VARIANTS.includes(variant) && provider === 'ppl' && phases) {
 			lines.push(
 				`${label}: ${fixed(phases.beforeFirstRequest)} s before the first request (reading the first group's 50 items), then ${fixed(phases.requests)} s for the token request and the ${apiRequests} grouped requests ` +
-					`(at least 50 ms apart: PPL's 40 ms plus a 10 ms margin), while the node read the next groups' items: n8n evaluates the Order ID expression ${settings.orders} times` +
-					`${report.calibration?.seconds !== undefined ? ` (${fixed(report.calibration.seconds)} s in the calibration workflow)` : ''}, and reading and requests share the CPU.`,
+					`(starts at least 50 ms apart: PPL's 40 ms plus a 10 ms margin; the smallest gap PPL saw was ${counts.minGapMs ?? '?'} ms), while the node read the next groups' items: n8n evaluates the Order ID expression ${settings.orders} times` +
+					`${report.calibration?.seconds !== undefined ? ` (${fixed(report.calibration.seconds)} s in the calibration workflow)` : ''}; reading, n8n's work on each request and mapping share one thread.`,
 			);
 		}
 		const floor = report.calibration?.seconds;
-		if (variant === 'A' && floor !== undefined && TIME_TARGET_FACTOR * result.limit.seconds < floor) {
+		if (PACK_VARIANTS.includes(variant) && floor !== undefined && floor > result.limit.seconds) {
 			lines.push(
-				`${label}: the time target, ${TIME_TARGET_FACTOR} × ${fixed(result.limit.seconds)} s = ${fixed(TIME_TARGET_FACTOR * result.limit.seconds)} s, is below what n8n itself needs to read the items: ` +
-					`${fixed(floor)} s to evaluate one expression per item for ${settings.orders} items (the calibration workflow), and the last request cannot go out before the last item is read. ` +
-					`No node inside n8n can meet it; A took ${fixed(outcome.seconds - floor)} s beyond that floor (${fixed(outcome.seconds / result.limit.seconds)}× the limit in all).`,
+				`${label}: here n8n's floor (${fixed(floor)} s to evaluate one expression per item for ${settings.orders} items, the calibration workflow) is above the provider's limit (${fixed(result.limit.seconds)} s), ` +
+					`so the time target is ${TIME_TARGET_FACTOR} × the floor = ${fixed(TIME_TARGET_FACTOR * floor)} s: ${variant} took ${fixed(outcome.seconds)} s, ${fixed(outcome.seconds - floor)} s beyond the floor (${fixed(outcome.seconds / floor)}×).`,
 			);
 		}
 		if (variant === 'B' && outcome.error) {
@@ -252,9 +262,9 @@ export function explanations(report: BenchReport): string[] {
 
 function targetLines(report: BenchReport): string[] {
 	const lines: string[] = [];
-	for (const result of report.results.filter((candidate) => candidate.variant === 'A')) {
+	for (const result of report.results.filter((candidate) => PACK_VARIANTS.includes(candidate.variant))) {
 		for (const target of result.targets) {
-			lines.push(`${target.pass ? 'PASS' : 'MISS'}  A ${PROVIDER_LABELS[result.provider]}: ${target.name} — ${target.detail}`);
+			lines.push(`${target.pass ? 'PASS' : 'MISS'}  ${result.variant} ${PROVIDER_LABELS[result.provider]}: ${target.name} — ${target.detail}`);
 		}
 	}
 	return lines;
@@ -281,6 +291,22 @@ function inProcessLine(report: BenchReport): string {
 	);
 }
 
+/** The CPU comparison of the in-process measurement: the pack's node beside n8n's HTTP Request node and n8n's floor. */
+export function cpuComparisonLines(report: BenchReport): string[] {
+	const comparison = report.inProcess?.comparison;
+	if (!comparison) return [];
+	const { pack, httpRequest, expression } = comparison;
+	const perItem = (entry: typeof pack) =>
+		`${entry.cpuMsPerItem} ms (rounds ${entry.rounds.join(', ')}; ${entry.itemsPerSecond} items/s; ${entry.correct}/${entry.items} right)`;
+	return [
+		`CPU per item, in one process, ${pack.items} items per round, the median of ${pack.rounds.length} rounds taken in turns (same requests to the same simulator, no latency, no limit):`,
+		`  ${pack.label}: ${perItem(pack)}`,
+		`  ${httpRequest.label}: ${perItem(httpRequest)}`,
+		`  ${expression.label}: ${perItem(expression)}`,
+		`  pack / HTTP Request = ${comparison.ratio} (target ≤ 1.1: ${comparison.ratio <= 1.1 ? 'PASS' : 'MISS'}); beyond n8n's floor: the pack ${comparison.packBeyondFloor} ms, HTTP Request ${comparison.httpRequestBeyondFloor} ms per item`,
+	];
+}
+
 export function terminalTable(report: BenchReport): string {
 	const rows = report.results.map((result) => rowOf(result, report.settings.orders));
 	const widths = COLUMNS.map(([key, title]) => Math.max(title.length, ...rows.map((row) => row[key].length)));
@@ -296,16 +322,17 @@ export function terminalTable(report: BenchReport): string {
 		...rows.map((row) => line(COLUMNS.map(([key]) => row[key]))),
 		'',
 		'Limit = max(R / rate, R × latency / concurrency) with R = N (Altcraft, Pitney Bowes) or N / 50 (PPL, plus its 40 ms pacing: (R − 1) × 40 ms).',
-		'Variants: A = ' + VARIANT_LABELS.A + '; B = ' + VARIANT_LABELS.B + '; C = ' + VARIANT_LABELS.C + '.',
+		`Variants: ${VARIANTS.map((variant) => `${variant} = ${VARIANT_LABELS[variant]}`).join('; ')}.`,
 		'',
-		'Targets of A (a benchmark: reported, never failing the run):',
+		`Targets of A and AL (a benchmark: reported, never failing the run; time against max(limit, n8n's floor of this run)):`,
 		...targetLines(report).map((text) => `  ${text}`),
 		'',
-		'B/C against A:',
+		'B/C against A and AL:',
 		...comparisons(report).map((text) => `  ${text}`),
 		'',
 		calibrationLine(report),
 		inProcessLine(report),
+		...cpuComparisonLines(report),
 	];
 	return out.join('\n');
 }
@@ -352,6 +379,7 @@ function markdown(report: BenchReport): string {
 		'## Variants',
 		'',
 		`- **A**: ${VARIANT_LABELS.A}: the pack's node, every option at its default (Max Concurrency 5, Max Retries 3).`,
+		`- **AL**: A with the option Max Requests per Second set to the provider's limit (${settings.ratePerSecond}), as a user who knows the limit sets it.`,
 		"- **B**: what a user builds first without the pack: n8n's HTTP Request node with default settings (Altcraft: the token as a literal in the JSON body; Pitney Bowes: a token request HTTP Request node first, with a Basic Auth credential; PPL: a token request HTTP Request node first, client id and secret in the form body) and a Code node with a small `switch` over the provider's values. One request per order, PPL included.",
 		`- **C**: B tuned as a careful user would: HTTP Request "Batching" of ${settings.batching.batchSize} items per ${settings.batching.batchInterval} ms (the provider's rate) and the node setting "Retry On Fail" (3 tries, 1000 ms apart).`,
 		'',
@@ -361,13 +389,13 @@ function markdown(report: BenchReport): string {
 		'',
 		...table,
 		'',
-		`**Limit** = max(R / rate, R × latency / concurrency), the fastest the provider allows: R = N requests for Altcraft and Pitney Bowes, R = N / 50 for PPL (50 ids per \`GET /order\`), plus for PPL its documented 40 ms pacing, (R − 1) × 40 ms. Concurrency is what the variant effectively runs: 5 for A, every item at once for B, the batch size for C. **Correct** = orders whose normalised status equals the one the pack's status tables give for the simulator's data (the same truth for every variant); **Failed** = orders without any status. **Requests**, **Token req.** and **429s** are counted by the simulator.`,
+		`**Limit** = max(R / rate, R × latency / concurrency), the fastest the provider allows: R = N requests for Altcraft and Pitney Bowes, R = N / 50 for PPL (50 ids per \`GET /order\`), plus for PPL its documented 40 ms pacing, (R − 1) × 40 ms. Concurrency is what the variant effectively runs: 5 for A, every item at once for B, the batch size for C. A's time target is ${TIME_TARGET_FACTOR} × max(limit, n8n's floor), the floor being n8n's own time for one expression per item in this run (the calibration below); AL's ${CONFIGURED_RATE_TIME_FACTOR} × the limit where the rate limit binds, with no 429. **Correct** = orders whose normalised status equals the one the pack's status tables give for the simulator's data (the same truth for every variant); **Failed** = orders without any status. **Requests**, **Token req.** and **429s** are counted by the simulator.`,
 		'',
-		'### Targets of A',
+		'### Targets of A and AL',
 		'',
 		...targetLines(report).map((text) => `- ${text}`),
 		'',
-		'### Did B or C beat A?',
+		'### Did B or C beat A or AL?',
 		'',
 		...comparisons(report).map((text) => `- ${text}`),
 		'',
@@ -386,6 +414,21 @@ function markdown(report: BenchReport): string {
 			? `The Altcraft Market node run through n8n-core's \`WorkflowExecute\` (test/harness/runWorkflow.ts, no real n8n), against the simulator in another process at zero latency and without a rate limit, ${report.inProcess.items} items after a ${report.inProcess.warmupItems}-item warm-up: **${report.inProcess.itemsPerSecond} items/s**, **${report.inProcess.cpuMsPerItem} ms CPU per item** (n8n's parameter expressions and HTTP helper included), heap ${report.inProcess.heapBaselineMB} MB → peak ${report.inProcess.heapPeakMB} MB (**+${report.inProcess.heapDeltaMB} MB** for ${report.inProcess.items} items with the raw responses kept), RSS +${report.inProcess.rssDeltaMB} MB (peak ${report.inProcess.rssPeakMB} MB).`
 			: `Failed: ${report.inProcessError ?? 'not run'}`,
 		'',
+		...(report.inProcess?.comparison
+			? [
+					`**Beside n8n's HTTP Request node.** ${cpuComparisonLines(report)[0]}`,
+					'',
+					'| Workflow | CPU per item (median) | rounds | items/s | right |',
+					'| --- | ---: | --- | ---: | ---: |',
+					...(['pack', 'httpRequest', 'expression'] as const).map((key) => {
+						const entry = report.inProcess!.comparison![key];
+						return `| ${entry.label} | ${entry.cpuMsPerItem} ms | ${entry.rounds.join(', ')} | ${entry.itemsPerSecond} | ${entry.correct}/${entry.items} |`;
+					}),
+					'',
+					`The pack's node needs **${report.inProcess.comparison.ratio}×** the HTTP Request node's CPU per item (target ≤ 1.1), although it also validates each id, maps the status and builds the status item; beyond n8n's floor (one expression per item) that is ${report.inProcess.comparison.packBeyondFloor} ms against ${report.inProcess.comparison.httpRequestBeyondFloor} ms.`,
+					'',
+				]
+			: []),
 		'![Time and correct statuses per variant](chart.svg)',
 		'',
 	].join('\n');
@@ -393,7 +436,7 @@ function markdown(report: BenchReport): string {
 
 // ---------------------------------------------------------------- SVG chart
 
-const COLORS: Record<Variant, string> = { A: '#0f766e', B: '#9ca3af', C: '#d97706' };
+const COLORS: Record<Variant, string> = { A: '#0f766e', AL: '#2563eb', B: '#9ca3af', C: '#d97706' };
 
 function escapeXml(text: string): string {
 	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -492,9 +535,8 @@ export function chartSvg(report: BenchReport): string {
 		parts.push(`<text x="${legendX + 17}" y="${legendY}" class="note">${escapeXml(text)}</text>`);
 		legendX += 24 + text.length * 6.1;
 	}
-	parts.push(`<text x="${legendX}" y="${legendY}" class="note">✗ = workflow stopped on an error</text>`);
 	parts.push(
-		`<text x="16" y="${height - 10}" class="note">${escapeXml(`Measured ${report.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGB} GB, load average ${machine.loadBefore[0]} before; npm run bench (bench/results/latest.md)`)}</text>`,
+		`<text x="16" y="${height - 10}" class="note">${escapeXml(`✗ = workflow stopped on an error. Measured ${report.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGB} GB, load average ${machine.loadBefore[0]} before; npm run bench (bench/results/latest.md)`)}</text>`,
 	);
 	parts.push('</svg>');
 	return `${parts.join('\n')}\n`;

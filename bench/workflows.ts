@@ -2,6 +2,7 @@
  * The benchmark's workflows, per provider:
  *
  * - A: the pack's node with its defaults (only the order id expression and the credential set);
+ * - AL: A with Max Requests per Second set to the provider's limit (what a user who knows the limit sets);
  * - B: what a user builds first without the pack: n8n's HTTP Request node with default settings (token as the
  *   provider wants it: Altcraft's in the JSON body as a literal; Pitney Bowes / PPL from a token request HTTP
  *   Request node placed first) and a Code node with a small switch that maps the provider's values;
@@ -17,12 +18,16 @@ import { DEMO_CREDENTIALS } from '../test/simulators/demoData';
 import { CREDENTIAL_REFS } from '../test/e2e/credentials';
 import { ID_PREFIX, type ProviderKey } from './world';
 
-export type Variant = 'A' | 'B' | 'C';
+export type Variant = 'A' | 'AL' | 'B' | 'C';
 
-export const VARIANTS: Variant[] = ['A', 'B', 'C'];
+export const VARIANTS: Variant[] = ['A', 'AL', 'B', 'C'];
+
+/** The variants of the pack's node. */
+export const PACK_VARIANTS: readonly Variant[] = ['A', 'AL'];
 
 export const VARIANT_LABELS: Record<Variant, string> = {
 	A: 'pack node, defaults',
+	AL: 'pack node, rate limit set',
 	B: 'HTTP Request + Code, defaults',
 	C: 'HTTP Request + Code, batching + retry',
 };
@@ -52,9 +57,9 @@ export function batchingFor(ratePerSecond: number): { batchSize: number; batchIn
 }
 
 /** The node the benchmark reads the result from. */
-export const RESULT_NODE: Record<Variant, string> = { A: 'Check status', B: 'Map status', C: 'Map status' };
+export const RESULT_NODE: Record<Variant, string> = { A: 'Check status', AL: 'Check status', B: 'Map status', C: 'Map status' };
 /** The node whose run time is the status check itself (for A the same node). */
-export const REQUEST_NODE: Record<Variant, string> = { A: 'Check status', B: 'Get status', C: 'Get status' };
+export const REQUEST_NODE: Record<Variant, string> = { A: 'Check status', AL: 'Check status', B: 'Get status', C: 'Get status' };
 
 export function workflowId(provider: ProviderKey, variant: Variant): string {
 	const short = { altcraft: 'Altcraft', pitneyBowes: 'PitneyB', ppl: 'Ppl' }[provider];
@@ -79,7 +84,7 @@ interface NodeJson {
 
 function uuid(provider: ProviderKey, variant: Variant, index: number): string {
 	const p = { altcraft: 1, pitneyBowes: 2, ppl: 3 }[provider];
-	const v = { A: 1, B: 2, C: 3 }[variant];
+	const v = { A: 1, B: 2, C: 3, AL: 4 }[variant];
 	return `be0c4000-0000-4000-8000-${String(p * 10000 + v * 1000 + index).padStart(12, '0')}`;
 }
 
@@ -155,17 +160,19 @@ const PACK_NODE: Record<ProviderKey, { type: string; credential: keyof typeof CR
 	},
 };
 
-function packWorkflow(provider: ProviderKey, orders: number): NodeJson[] {
+/** A, or with `ratePerSecond` AL: the node with Max Requests per Second set to the provider's limit. */
+function packWorkflow(provider: ProviderKey, variant: 'A' | 'AL', orders: number, ratePerSecond: number): NodeJson[] {
 	const pack = PACK_NODE[provider];
+	const parameters = variant === 'AL' ? { ...pack.parameters, options: { maxRequestsPerSecond: ratePerSecond } } : pack.parameters;
 	return [
-		...header(provider, 'A', orders),
+		...header(provider, variant, orders),
 		{
-			id: uuid(provider, 'A', 5),
-			name: RESULT_NODE.A,
+			id: uuid(provider, variant, 5),
+			name: RESULT_NODE[variant],
 			type: pack.type,
 			typeVersion: 1,
 			position: [880, 0],
-			parameters: pack.parameters,
+			parameters,
 			credentials: { [pack.credential]: { ...CREDENTIAL_REFS[pack.credential] } },
 		},
 	];
@@ -347,7 +354,9 @@ export function buildWorkflow(
 	urls: Record<ProviderKey, string> = standardUrls(),
 ): WorkflowFile {
 	const nodes =
-		variant === 'A' ? packWorkflow(provider, settings.orders) : httpWorkflow(provider, variant, settings.orders, urls, settings.ratePerSecond);
+		variant === 'A' || variant === 'AL'
+			? packWorkflow(provider, variant, settings.orders, settings.ratePerSecond)
+			: httpWorkflow(provider, variant, settings.orders, urls, settings.ratePerSecond);
 	const label = { altcraft: 'Altcraft Market', pitneyBowes: 'Pitney Bowes', ppl: 'PPL CPL tracking' }[provider];
 	return {
 		id: workflowId(provider, variant),

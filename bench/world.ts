@@ -200,6 +200,8 @@ export interface SimulatorCounts {
 	byStatus: Record<string, number>;
 	/** PPL only: consecutive requests closer than PPL's documented 40 ms. */
 	gapsUnder40ms?: number;
+	/** PPL only: the smallest gap between two consecutive arrivals (ms). */
+	minGapMs?: number;
 }
 
 export function countsOf(world: BenchWorld, provider: ProviderKey): SimulatorCounts {
@@ -212,7 +214,11 @@ export function countsOf(world: BenchWorld, provider: ProviderKey): SimulatorCou
 		maxConcurrent: sim.stats.maxConcurrent,
 		byStatus: { ...sim.stats.byStatus },
 	};
-	if (provider === 'ppl') counts.gapsUnder40ms = world.sims.ppl.getCounters().gapsUnder40ms;
+	if (provider === 'ppl') {
+		const { gapsUnder40ms, minGapMs } = world.sims.ppl.getCounters();
+		counts.gapsUnder40ms = gapsUnder40ms;
+		if (minGapMs !== null) counts.minGapMs = minGapMs;
+	}
 	return counts;
 }
 

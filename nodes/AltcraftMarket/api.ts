@@ -1,6 +1,7 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { InvalidIdentifierError, normaliseIdentifier, parsePositiveInteger } from '../shared/identifier';
+import { itemParameter } from '../shared/itemParameters';
 import {
 	ProviderError,
 	type ProviderClient,
@@ -138,7 +139,7 @@ export const ALTCRAFT_GET_STATUS: StatusOperation<AltcraftStatusQuery> = {
 	secretFields: ['apiToken'],
 	identifierParameter: 'orderId',
 	readQuery(context: IExecuteFunctions, itemIndex: number): AltcraftStatusQuery {
-		const identifyBy = context.getNodeParameter('identifyBy', itemIndex, 'externalId') as AltcraftIdentifierType;
+		const identifyBy = itemParameter(context, 'identifyBy', itemIndex, 'externalId') as AltcraftIdentifierType;
 		if (identifyBy !== 'externalId' && identifyBy !== 'id') {
 			throw new InvalidIdentifierError(`"Identify Order By" must be External ID or Internal ID`);
 		}

@@ -4,6 +4,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions } f
 import { PPL_CPL_URLS, PPL_MIN_REQUEST_GAP_MS } from '../../credentials/PplCplApi.credentials';
 import { resolveBaseUrl } from '../shared/environment';
 import { encodePathSegment, InvalidIdentifierError, normaliseIdentifier } from '../shared/identifier';
+import { itemParameter } from '../shared/itemParameters';
 import {
 	ProviderError,
 	type ProviderErrorDetails,
@@ -387,7 +388,7 @@ export const PPL_GET_ORDER_STATUS: StatusOperation<PplOrderQuery> = {
 	secretFields: ['clientSecret', 'accessToken'],
 	identifierParameter: 'orderId',
 	readQuery(context: IExecuteFunctions, itemIndex: number): PplOrderQuery {
-		const lookUpBy = context.getNodeParameter('lookUpBy', itemIndex, 'orderReference');
+		const lookUpBy = itemParameter(context, 'lookUpBy', itemIndex, 'orderReference');
 		if (!isLookUpBy(lookUpBy)) {
 			throw new InvalidIdentifierError(
 				'"Look Up By" must be Order Reference, Order Number or Customer Reference',

@@ -65,11 +65,14 @@ const V2_OPTION_FIELDS: INodeProperties[] = [
 	},
 ];
 
-/** The common options that make sense for one callback (one request: no concurrency), plus a version's own. */
+/** Common options that have no meaning for one callback: one request, so no concurrency and no pace. */
+const NOT_FOR_ONE_CALLBACK = new Set(['maxConcurrency', 'maxRequestsPerSecond']);
+
+/** The common options that make sense for one callback, plus a version's own. */
 function triggerOptions(extraFields: INodeProperties[] = []): INodeProperties {
 	const collection = optionsCollection(extraFields);
 	collection.options = (collection.options ?? []).filter(
-		(option) => !('name' in option) || option.name !== 'maxConcurrency',
+		(option) => !('name' in option) || !NOT_FOR_ONE_CALLBACK.has(option.name),
 	);
 	return collection;
 }

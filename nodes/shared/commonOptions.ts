@@ -58,6 +58,15 @@ export const COMMON_OPTION_FIELDS: INodeProperties[] = [
 			'How many requests may be in flight at the same time in one execution. An order waiting to be retried (after a 5xx, a time-out or a dropped connection) does not hold one.',
 	},
 	{
+		displayName: 'Max Requests per Second',
+		name: 'maxRequestsPerSecond',
+		type: 'number',
+		typeOptions: { minValue: 0, numberPrecision: 2 },
+		default: 0,
+		description:
+			"Your provider account's rate limit, if you know it: requests then start at least 1000 / this many milliseconds apart (a little below the rate, to leave room for network jitter), so the provider never has to refuse one. Not set or 0: the node starts at full speed and learns the rate from the provider's first 429.",
+	},
+	{
 		displayName: 'Max Retries',
 		name: 'maxRetries',
 		type: 'number',
@@ -97,6 +106,8 @@ export interface CommonOptions {
 	maxConcurrency: number;
 	maxRetries: number;
 	timeoutMs: number;
+	/** The provider's rate when the user set it (Max Requests per Second); undefined: learned from 429s. */
+	maxRequestsPerSecond?: number;
 	/** The whole collection, for a node's own options. */
 	all: IDataObject;
 }
@@ -105,6 +116,17 @@ function clampNumber(value: unknown, fallback: number, min: number, max: number)
 	const number = typeof value === 'number' ? value : Number(value);
 	if (!Number.isFinite(number)) return fallback;
 	return Math.min(max, Math.max(min, Math.floor(number)));
+}
+
+/** The highest rate one execution may be asked to keep to (one request per millisecond). */
+export const MAX_REQUESTS_PER_SECOND = 1000;
+
+/** A rate the user set, or undefined when it is empty, 0 or not a number (saved workflows without it: as before). */
+function positiveRate(value: unknown): number | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const number = typeof value === 'number' ? value : Number(value);
+	if (!Number.isFinite(number) || number <= 0) return undefined;
+	return Math.min(MAX_REQUESTS_PER_SECOND, number);
 }
 
 /** Reads the options once per execution (they configure the run, not an item). */
@@ -129,6 +151,7 @@ export function commonOptionsFrom(options: IDataObject): CommonOptions {
 		maxConcurrency: clampNumber(options.maxConcurrency, 5, 1, 50),
 		maxRetries: clampNumber(options.maxRetries, DEFAULT_RETRY_POLICY.maxRetries, 0, 10),
 		timeoutMs: clampNumber(options.timeout, DEFAULT_TIMEOUT_MS, 1000, 600_000),
+		maxRequestsPerSecond: positiveRate(options.maxRequestsPerSecond),
 		all: options,
 	};
 }

@@ -4,6 +4,8 @@ import type {
 	IDataObject,
 	IHttpRequestMethods,
 	IHttpRequestOptions,
+	ICredentialsDecrypted,
+	INode,
 } from 'n8n-workflow';
 
 import type { RequestSlots } from './concurrency';
@@ -118,9 +120,28 @@ export interface ClientSettings {
 	 * gives its slot back for the wait. Each caller holding a slot sends one request at a time.
 	 */
 	slots?: Pick<RequestSlots, 'release' | 'resume'>;
+	/** The rate the provider takes, when the user knows it (Max Requests per Second); else it is learned from 429s. */
+	maxRequestsPerSecond?: number;
+	/**
+	 * The node's credential as read once for this execution: handed to n8n with every request, so that n8n does not
+	 * read and decrypt it from its database again for each one (a database round trip of varying length between a
+	 * request's start and its arrival at the provider). n8n writes a token its preAuthentication fetches into it.
+	 */
+	credentials?: ICredentialsDecrypted;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The hidden, expirable field in which the token-caching credentials (PPL CPL, Pitney Bowes) keep their token. */
+export const CACHED_TOKEN_FIELD = 'accessToken';
+
+/**
+ * How long after its start a request is taken to be on its way through n8n (credentials, authentication, the
+ * connection) to the provider: no other work of the node holds the event loop then (see `readingBudgetMs`).
+ */
+export const SEND_WINDOW_MS = 20;
+/** The longest the node reads items while the execution's first request is on its way. */
+const FIRST_ANSWER_READ_SLICE_MS = 2;
 
 /** An HTTP answer, or the failure that prevented one (network error, deadline, redirect, size, token endpoint). */
 type SendOutcome = { response: ProviderResponse } | { error: unknown };
@@ -161,6 +182,14 @@ export class ProviderClient {
 	private readonly budget: RefusalBudget;
 	private readonly tokens = new TokenRefresh<ProviderResponse>();
 	private firstAnswered = false;
+	/** The gap was held from the moment a token fetched inside the first request was stored (see `tokenStored`). */
+	private heldFromToken = false;
+	/** Tokens `tokenStored` saw that `noteTokenRequest` has not counted yet. */
+	private tokensStored = 0;
+	private releaseOthers: () => void = () => undefined;
+	private readonly othersReleased = new Promise<void>((resolve) => {
+		this.releaseOthers = resolve;
+	});
 	/** Set when the credential cannot be used: every later request fails with it at once. */
 	private authFailure?: ProviderError;
 	/** Set when a request timed out on every attempt while nothing else answered: the provider hangs. */
@@ -184,8 +213,52 @@ export class ProviderClient {
 	) {
 		this.retry = settings.retry;
 		this.redactor = new Redactor(settings.secrets);
-		this.rate = new RateControl(clock, profile.minRequestGapMs ?? 0);
+		this.rate = new RateControl(clock, profile.minRequestGapMs ?? 0, settings.maxRequestsPerSecond);
 		this.budget = new RefusalBudget(() => clock.now(), settings.refusalBudget);
+	}
+
+	/**
+	 * How long the execution's other work (reading items) may keep the event loop now without delaying a request:
+	 * see RateControl.freeForMs; while the first request (the one that may fetch a token, the others wait for its
+	 * answer) is on its way, only a moment, so that its answer is taken up at once.
+	 */
+	readingBudgetMs(): number {
+		if (this.counters.requests > 0 && !this.firstAnswered) return FIRST_ANSWER_READ_SLICE_MS;
+		return this.rate.freeForMs(SEND_WINDOW_MS);
+	}
+
+	/**
+	 * Resolves once no request is on its way to the provider (see `readingBudgetMs`): the node's own heavier work on
+	 * an answer (mapping a group's orders, building items) waits for that moment instead of holding up a request
+	 * that has just started.
+	 */
+	async quietMoment(): Promise<void> {
+		while (this.readingBudgetMs() <= 0) await this.clock.sleep(1);
+	}
+
+	/**
+	 * Resolves when the execution's other requests may start beside its first one: when its answer is in (a
+	 * credential the provider refuses then stops them all after one request), or, when the first request fetched a
+	 * token, as soon as n8n stored that token in the credential (n8n sends the first request right after; the token
+	 * endpoint took the credential). n8n's preAuthentication does not coalesce parallel fetches: requests beside a
+	 * first one that fetches a token would each fetch their own.
+	 */
+	async othersMayStart(): Promise<void> {
+		await this.othersReleased;
+	}
+
+	/**
+	 * n8n stored a token that the first request fetched in the credential (see createProviderClient): the first
+	 * request goes out now, so the minimum gap counts from here, and the others may start.
+	 */
+	tokenStored(token: string): void {
+		// Kept out of items at once: answers of the other requests may come in before the first one's.
+		if (this.redactor.add([token]).length > 0) this.tokensStored++;
+		if (this.counters.requests > 0 && !this.firstAnswered && !this.heldFromToken) {
+			this.heldFromToken = true;
+			this.rate.holdGapFromNow();
+		}
+		this.releaseOthers();
 	}
 
 	/** The values currently kept out of messages and items (the credential's secrets and its current token). */
@@ -225,10 +298,12 @@ export class ProviderClient {
 				this.counters.learnedGapMs = this.rate.learnedGapMs;
 			}
 			if (!this.firstAnswered) {
-				// The first request may have fetched a token inside it: keep the gap from its end.
+				// The first request may have fetched a token inside it: keep the gap from its end (unless it was held from
+				// the moment that token was stored, right before the request itself went out).
 				this.firstAnswered = true;
-				this.rate.holdGapFromNow();
+				if (!this.heldFromToken) this.rate.holdGapFromNow();
 				await this.noteTokenRequest(start);
+				this.releaseOthers();
 			}
 
 			if ('error' in sent) {
@@ -453,9 +528,13 @@ export class ProviderClient {
 		if (request.qs !== undefined) options.qs = request.qs;
 		if (request.body !== undefined) options.body = request.body;
 		if (request.arrayFormat !== undefined) options.arrayFormat = request.arrayFormat;
-		const credentialOptions: IAdditionalCredentialOptions | undefined = refreshToken
-			? { preAuthenticationRetryStatusCode: this.profile.tokenExpiredStatusCodes }
-			: undefined;
+		const credentialOptions: IAdditionalCredentialOptions | undefined =
+			refreshToken || this.settings.credentials
+				? {
+						...(this.settings.credentials ? { credentialsDecrypted: this.settings.credentials } : {}),
+						...(refreshToken ? { preAuthenticationRetryStatusCode: this.profile.tokenExpiredStatusCodes } : {}),
+					}
+				: undefined;
 		// n8n runs the credential's preAuthentication inside the request it authenticates: inside a refresh, and
 		// inside the execution's first request when the token cache is empty. Such an attempt may take one token
 		// request (its own hard deadline) on top.
@@ -496,7 +575,9 @@ export class ProviderClient {
 		} catch {
 			return; // only bookkeeping: the request itself went through
 		}
-		if (this.redactor.add(current).length > 0) this.rate.noteExtraRequest(start);
+		const stored = this.tokensStored;
+		this.tokensStored = 0;
+		if (this.redactor.add(current).length > 0 || stored > 0) this.rate.noteExtraRequest(start);
 	}
 
 	/** What a failed attempt means: its error for the user, and whether another attempt may help. */
@@ -589,6 +670,8 @@ export class ProviderClient {
 /** A context that can also read the node's credential (execute, poll and webhook contexts can). */
 export interface CredentialContext extends RequestContext {
 	getCredentials(type: string): Promise<ICredentialDataDecryptedObject>;
+	/** The node, whose `credentials` name the credential's id (execute, poll and webhook contexts have it). */
+	getNode?(): INode;
 }
 
 function secretsOf(credentials: ICredentialDataDecryptedObject, fields: readonly string[]): string[] {
@@ -617,25 +700,49 @@ function holdsToken(credentials: ICredentialDataDecryptedObject): boolean {
  * the credential's preAuthentication in every execution that reads the credential before the first new token is
  * saved, with no lock across executions or workers: without the wait, a burst of executions that start together
  * each fetch their own token. With it, the first to wake fetches the token and saves it, and those waking after
- * that find it (n8n reads the credential again for every request).
+ * that find it (each reads the credential again after its wait).
  */
 export async function createProviderClient(
 	context: CredentialContext,
 	profile: ProviderProfile,
 	secretFields: readonly string[],
-	options: { maxRetries: number; timeoutMs: number; slots?: ClientSettings['slots']; staggerColdToken?: boolean; clock?: Clock },
+	options: {
+		maxRetries: number;
+		timeoutMs: number;
+		maxRequestsPerSecond?: number;
+		slots?: ClientSettings['slots'];
+		staggerColdToken?: boolean;
+		clock?: Clock;
+	},
 ): Promise<{ client: ProviderClient; credentials: ICredentialDataDecryptedObject }> {
-	let credentials = await context.getCredentials(profile.credentialType);
-	if (options.staggerColdToken && profile.tokenExpiredStatusCodes?.length && !holdsToken(credentials)) {
+	let read = await context.getCredentials(profile.credentialType);
+	if (options.staggerColdToken && profile.tokenExpiredStatusCodes?.length && !holdsToken(read)) {
 		await (options.clock ?? systemClock).sleep(Math.floor(Math.random() * COLD_TOKEN_STAGGER_MS));
-		credentials = await context.getCredentials(profile.credentialType);
+		read = await context.getCredentials(profile.credentialType);
 	}
+	// A credential with a token cache: n8n writes the token its preAuthentication fetched into the credential object
+	// handed to it, right before it sends the request; the client learns of it at that moment.
+	const notify: { client?: ProviderClient } = {};
+	const credentials = profile.tokenExpiredStatusCodes?.length
+		? new Proxy(read, {
+				set(target, key, value) {
+					const fresh = key === CACHED_TOKEN_FIELD && typeof value === 'string' && value !== '' && value !== target[key];
+					target[key as string] = value;
+					if (fresh) notify.client?.tokenStored(value);
+					return true;
+				},
+			})
+		: read;
+	const reference = context.getNode?.().credentials?.[profile.credentialType];
 	const client = new ProviderClient(context, profile, {
+		credentials: reference?.id ? { id: reference.id, name: reference.name, type: profile.credentialType, data: credentials } : undefined,
 		retry: { ...DEFAULT_RETRY_POLICY, maxRetries: options.maxRetries },
 		timeoutMs: options.timeoutMs,
+		maxRequestsPerSecond: options.maxRequestsPerSecond,
 		secrets: secretsOf(credentials, secretFields),
 		reloadSecrets: async () => secretsOf(await context.getCredentials(profile.credentialType), secretFields),
 		slots: options.slots,
 	});
+	notify.client = client;
 	return { client, credentials };
 }

@@ -113,9 +113,10 @@ export async function collectOutcomes<Query>(
 	};
 
 	// Items are read (n8n evaluates their expressions, about a millisecond each) only when a request slot is free,
-	// so reading overlaps the requests in flight and the waits of a rate limit instead of coming before them. A
-	// bad item never becomes a request; without "continue on fail" it stops the reading, and the node fails once
-	// the requests already sent have answered.
+	// so reading overlaps the requests in flight and the waits of a rate limit instead of coming before them; it
+	// keeps the event loop only as long as no request needs it (the client's reading budget). A bad item never
+	// becomes a request; without "continue on fail" it stops the reading, and the node fails once the requests
+	// already sent have answered.
 	let stopped = false;
 	const takeNextGroup = groupsReadOnDemand(
 		items.length,
@@ -130,12 +131,15 @@ export async function collectOutcomes<Query>(
 			}
 		},
 		() => stopped,
+		() => client.readingBudgetMs(),
 	);
 
 	await drainWithConcurrency(
 		takeNextGroup,
 		slots,
 		async (group) => {
+			// A group read ahead while the first request ran, after a failure that stops the work: not asked for.
+			if (stopped) return;
 			let results: Array<ParsedOrderStatus[] | Error>;
 			try {
 				results = operation.fetchGroup
@@ -144,6 +148,7 @@ export async function collectOutcomes<Query>(
 			} catch (error) {
 				results = group.map(() => error as Error);
 			}
+			await client.quietMoment();
 			group.forEach(({ itemIndex, query }, position) => {
 				const orderId = operation.orderIdOf(query);
 				const result =
@@ -175,6 +180,7 @@ export async function collectOutcomes<Query>(
 				};
 			});
 		},
+		client.othersMayStart(),
 	);
 
 	// Work stops after a failure without "continue on fail"; the lowest failed item is the node's error.

@@ -33,7 +33,9 @@ export interface StatusItemInput {
 
 /** Drops undefined values so `details` holds only what the provider really sent. */
 function compact(details: IDataObject): IDataObject {
-	return Object.fromEntries(Object.entries(details).filter(([, value]) => value !== undefined)) as IDataObject;
+	const kept: IDataObject = {};
+	for (const key of Object.keys(details)) if (details[key] !== undefined) kept[key] = details[key];
+	return kept;
 }
 
 export function buildStatusItem(input: StatusItemInput): StatusItem {

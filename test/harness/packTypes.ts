@@ -63,6 +63,8 @@ const BASE_NODES: Record<string, string> = {
 	switch: 'Switch/Switch.node.js',
 	filter: 'Filter/Filter.node.js',
 	stickyNote: 'StickyNote/StickyNote.node.js',
+	// The benchmark's peer (bench/inProcess.ts): what a user builds without the pack.
+	httpRequest: 'HttpRequest/HttpRequest.node.js',
 };
 
 function loadBaseNode(name: string): INodeType | IVersionedNodeType {

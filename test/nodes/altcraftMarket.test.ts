@@ -194,6 +194,37 @@ describe('errors', () => {
 	});
 });
 
+describe('Max Requests per Second', () => {
+	/** 25 orders against a simulator that takes 10 requests in any sliding second (429 + Retry-After above it). */
+	const limitedRun = async (options: IDataObject) => {
+		const ids = Array.from({ length: 25 }, (_, i) => `R-${i}`);
+		ids.forEach((id) => sim.addOrder({ external_id: id, status: 'paid' }));
+		sim.rateLimit = { limit: 10, windowMs: 1000 };
+		try {
+			const result = await run(ids, withParameters(WORKFLOW, NODE, { options }));
+			return { ids, result, arrivals: sim.requests.map((request) => request.receivedAt) };
+		} finally {
+			sim.rateLimit = undefined;
+		}
+	};
+
+	test("set to the provider's limit: no request is refused, every order gets its status, and the requests take their time", async () => {
+		const { ids, result, arrivals } = await limitedRun({ maxRequestsPerSecond: 10, maxConcurrency: 5 });
+		expect(result.error).toBeUndefined();
+		expect(json(result).map((item) => [item.orderId, item.status])).toEqual(ids.map((id) => [id, 'processing']));
+		expect(sim.stats.rateLimited).toBe(0);
+		expect(sim.count(ALTCRAFT_ROUTES.getStatus)).toBe(25);
+		// 25 starts at least 100 ms apart: the arrivals span about 24 × 104 ms (a lower bound, whatever the machine does).
+		expect(arrivals[arrivals.length - 1] - arrivals[0]).toBeGreaterThanOrEqual(24 * 100 - 50);
+	});
+
+	test('not set (as in saved workflows): the node learns the rate from the first 429, as before', async () => {
+		const { ids, result } = await limitedRun({ maxConcurrency: 5 });
+		expect(json(result).map((item) => [item.orderId, item.status])).toEqual(ids.map((id) => [id, 'processing']));
+		expect(sim.stats.rateLimited).toBeGreaterThan(0);
+	});
+});
+
 describe('retries', () => {
 	test.each([429, 502, 503, 504, 500])('HTTP %d is retried, and the request count proves it', async (status) => {
 		sim.addOrder({ external_id: 'A1', status: 'delivered' });

@@ -213,3 +213,30 @@ test('every action node offers routing the same way, and old workflows keep one 
 		]);
 	}
 });
+
+test('Max Requests per Second: in the Options of every action node and polling trigger (not set by default), not the Sender Trigger', () => {
+	const types = new PackNodeTypes();
+	const optionNames = (nodeType: unknown, version?: number) => {
+		const described = (nodeType as { nodeVersions?: Record<number, { description: INodeTypeDescription }> }).nodeVersions;
+		const description = (described && version !== undefined ? described[version].description : (nodeType as { description: INodeTypeDescription }).description);
+		return description.properties
+			.filter((property) => property.name === 'options' && property.type === 'collection')
+			.flatMap((collection) => (collection.options ?? []).map((option) => ('name' in option ? option.name : '')));
+	};
+	const offering: string[] = [];
+	for (const [name, nodeType] of types.types) {
+		const short = name.split('.')[1];
+		if (short === 'senderTrigger') {
+			for (const version of [1, 2]) expect(optionNames(nodeType, version)).not.toContain('maxRequestsPerSecond');
+			continue;
+		}
+		if (optionNames(nodeType).includes('maxRequestsPerSecond')) offering.push(short);
+	}
+	expect(offering.sort()).toEqual(
+		['altcraftMarket', 'altcraftMarketTrigger', 'pitneyBowesFulfillment', 'pitneyBowesFulfillmentTrigger', 'pplCpl', 'pplCplTrigger', 'sender'].sort(),
+	);
+	// Inside a collection the option exists only once the user adds it: a saved workflow has none.
+	const altcraft = types.types.get('n8n-nodes-order-status.altcraftMarket')!.description as INodeTypeDescription;
+	const options = altcraft.properties.find((property) => property.name === 'options')!;
+	expect(options.default).toEqual({});
+});

@@ -2,7 +2,7 @@
  * Request slots on a virtual clock: Max Concurrency bounds the requests in flight, and an order waiting to be
  * retried gives its slot to the next order for the wait (so one 503 does not hold up the orders behind it).
  */
-import { drainWithConcurrency, groupsReadOnDemand, READ_SLICE_MS, RequestSlots } from '../../nodes/shared/concurrency';
+import { drainWithConcurrency, groupsReadOnDemand, MAX_READ_SLICE_MS, READ_SLICE_MS, RequestSlots } from '../../nodes/shared/concurrency';
 import { ProviderClient, type ClientSettings, type ProviderProfile, type RequestContext } from '../../nodes/shared/providerClient';
 import { DEFAULT_RETRY_POLICY } from '../../nodes/shared/request/retry';
 import { FakeClock } from './fakeClock';
@@ -228,6 +228,68 @@ describe('drainWithConcurrency on the jest clock', () => {
 		expect(source.takenWhileRunning.slice(4).some((runningThen) => runningThen > 0)).toBe(true);
 	});
 
+	test('while the first task runs alone, the next elements are read (one per other slot), then handed out in order', async () => {
+		let firstRunning = false;
+		const takenDuringFirst: number[] = [];
+		let next = 0;
+		const take = async () => {
+			if (next >= 10) return undefined;
+			if (firstRunning) takenDuringFirst.push(next);
+			return next++;
+		};
+		const seen: number[] = [];
+		await onFakeClock(
+			async () =>
+				await drainWithConcurrency(take, new RequestSlots(3), async (value) => {
+					if (value === 0) firstRunning = true;
+					await workFor(10);
+					if (value === 0) firstRunning = false;
+					seen.push(value);
+				}),
+		);
+		// Limit 3: two elements read ahead while the first task ran, none more.
+		expect(takenDuringFirst).toEqual([1, 2]);
+		expect(seen[0]).toBe(0);
+		expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+		// Handed out in the order they were read: 1 and 2 start before 3.
+		expect(seen.indexOf(1)).toBeLessThan(seen.indexOf(3));
+	});
+
+	test('the others start when `othersMayStart` resolves, before the first task ends; still at most `limit` at once', async () => {
+		let running = 0;
+		let peak = 0;
+		const startedDuringFirst: number[] = [];
+		let firstRunning = false;
+		let release!: () => void;
+		const othersMayStart = new Promise<void>((resolve) => (release = resolve));
+		const source = counter(12, () => running);
+		await onFakeClock(
+			async () =>
+				await drainWithConcurrency(
+					source.take,
+					new RequestSlots(3),
+					async (value) => {
+						running++;
+						peak = Math.max(peak, running);
+						if (value === 0) {
+							firstRunning = true;
+							setTimeout(release, 5); // e.g. the token the first request fetched is in
+							await workFor(20);
+							firstRunning = false;
+						} else {
+							if (firstRunning) startedDuringFirst.push(jest.now());
+							await workFor(10);
+						}
+						running--;
+					},
+					othersMayStart,
+				),
+		);
+		// Released at 5 ms, while the first task (20 ms) still ran: two started then, and none before.
+		expect(startedDuringFirst.slice(0, 2)).toEqual([5, 5]);
+		expect(peak).toBe(3);
+	});
+
 	test('stops when the source hands out nothing more', async () => {
 		const seen: number[] = [];
 		let stop = false;
@@ -309,5 +371,38 @@ describe('groupsReadOnDemand', () => {
 		expect(group).toHaveLength(50);
 		// 50 reads of exactly 1 ms each: the timer got its turn after READ_SLICE_MS of reading, not after the group.
 		expect(readWhenTimerRan).toEqual([READ_SLICE_MS]);
+	});
+
+	test('reads as long as the budget allows: none while it is 0, what fits otherwise, giving way every MAX_READ_SLICE_MS', async () => {
+		// The budget: nothing until 5 ms (a request on its way), then until 12 ms (the next request is due), then plenty.
+		let yieldsAfter12 = 0;
+		const budget = () => {
+			const now = jest.now();
+			if (now >= 12) yieldsAfter12++;
+			return now < 5 ? 0 : now < 12 ? 12 - now : Infinity;
+		};
+		const readAt: number[] = [];
+		await onFakeClock(async () => {
+			const take = groupsReadOnDemand(
+				40,
+				40,
+				(index) => {
+					readAt.push(jest.now());
+					busyFor(2);
+					return index;
+				},
+				() => false,
+				budget,
+			);
+			return await take();
+		});
+		expect(readAt).toHaveLength(40);
+		// Nothing read before 5 ms; then reads of 2 ms each while they fit before 12 ms: after 9 ms, 1 ms is left,
+		// the reading gives way, and comes back with that 1 ms to read one more (a slice with any budget reads one).
+		expect(readAt[0]).toBe(5);
+		expect(readAt.filter((at) => at < 12)).toEqual([5, 7, 9, 11]);
+		// From 12 ms on, unlimited: the reading still gave way at least every MAX_READ_SLICE_MS (two budget reads each).
+		const readingAfter12 = readAt.at(-1)! + 2 - 12;
+		expect(yieldsAfter12 / 2).toBeGreaterThanOrEqual(Math.floor(readingAfter12 / MAX_READ_SLICE_MS) - 1);
 	});
 });

@@ -6,13 +6,16 @@
  */
 import {
 	LEARNED_RATE_MARGIN,
+	createProviderClient,
 	ProviderClient,
+	SEND_WINDOW_MS,
 	type ClientSettings,
 	type ProviderProfile,
 	type ProviderResponse,
 	type RequestContext,
 } from '../../nodes/shared/providerClient';
-import { RECOVERY_INTERVAL_MS } from '../../nodes/shared/request/rateControl';
+import { commonOptionsFrom } from '../../nodes/shared/commonOptions';
+import { CONFIGURED_RATE_MARGIN, RECOVERY_INTERVAL_MS, SLOT_TOLERANCE_MS } from '../../nodes/shared/request/rateControl';
 import { DEFAULT_RETRY_POLICY, REFUSAL_BUDGET } from '../../nodes/shared/request/retry';
 import { FakeClock } from './fakeClock';
 
@@ -372,4 +375,284 @@ describe('secrets', () => {
 		}
 		expect(client.redactDeep(raw).request.token).toBe('[redacted]');
 	});
+});
+
+describe('Max Requests per Second (a rate the user knows)', () => {
+	/**
+	 * A provider that takes `limit` requests in any sliding second, counted when a request ARRIVES: each request
+	 * reaches it `jitter(call)` virtual ms after the client handed it over (n8n's own work, the network), and is
+	 * answered `latencyMs` later; above the limit it answers 429 with Retry-After: 1, like the simulators.
+	 */
+	function limitedProvider(clock: FakeClock, limit: number, jitter: (call: number) => number, latencyMs = 20) {
+		const sentAt: number[] = [];
+		const arrivals: number[] = [];
+		let refused = 0;
+		const context: RequestContext = {
+			helpers: {
+				httpRequestWithAuthentication: async () => {
+					sentAt.push(clock.now());
+					const call = sentAt.length;
+					await clock.sleep(jitter(call));
+					const now = clock.now();
+					const inWindow = arrivals.filter((at) => at > now - 1000).length;
+					const taken = inWindow < limit;
+					if (taken) arrivals.push(now);
+					else refused++;
+					await clock.sleep(latencyMs);
+					return taken
+						? { statusCode: 200, headers: {}, body: '{}' }
+						: { statusCode: 429, headers: { 'retry-after': '1' }, body: '{}' };
+				},
+			},
+		};
+		return { context, sentAt, refused: () => refused };
+	}
+	/** Arrival delays that vary between 0 and 30 ms, repeatably. */
+	const jittery = (call: number) => (call * 7919) % 31;
+
+	test('requests start at least 1000 / rate ms apart, and the provider refuses none, with arrival jitter', async () => {
+		const clock = new FakeClock();
+		const provider = limitedProvider(clock, 10, jittery);
+		const client = new ProviderClient(provider.context, profile(undefined), { ...settings, maxRequestsPerSecond: 10 }, clock);
+		await clock.drive(sendAll(client, 40, 5));
+		expect(provider.refused()).toBe(0);
+		expect(client.counters).toMatchObject({ requests: 40, rateLimited: 0, retries: 0, learnedGapMs: 0 });
+		expect(Math.min(...gapsOf(provider.sentAt))).toBeGreaterThanOrEqual(100);
+		// Each start in its slot, 1000 / 10 ms less the margin apart: no slower than that either.
+		const slot = 100 * CONFIGURED_RATE_MARGIN;
+		provider.sentAt.forEach((time, k) => expect(time - provider.sentAt[0]).toBeCloseTo(k * slot, 6));
+	});
+
+	test('without it, the same provider refuses requests until a pace is learned (the test above is not trivial)', async () => {
+		const clock = new FakeClock();
+		const provider = limitedProvider(clock, 10, jittery);
+		const client = new ProviderClient(provider.context, profile(undefined), settings, clock);
+		await clock.drive(sendAll(client, 40, 5));
+		expect(provider.refused()).toBeGreaterThan(0);
+		expect(client.counters.rateLimited).toBeGreaterThan(0);
+	});
+
+	test('timers that wake late neither bring two starts closer than 1000 / rate ms nor slow the pace down', async () => {
+		// Every sleep wakes 3 ms late: counting from the wake-up would add 3 ms to every gap.
+		const clock = new FakeClock(1_000_000, SLOT_TOLERANCE_MS);
+		const provider = limitedProvider(clock, 10, jittery);
+		const client = new ProviderClient(provider.context, profile(undefined), { ...settings, maxRequestsPerSecond: 10 }, clock);
+		await clock.drive(sendAll(client, 60, 5));
+		expect(provider.refused()).toBe(0);
+		expect(Math.min(...gapsOf(provider.sentAt))).toBeGreaterThanOrEqual(100);
+		expect(provider.sentAt[59] - provider.sentAt[0]).toBeLessThanOrEqual(59 * 100 * CONFIGURED_RATE_MARGIN + SLOT_TOLERANCE_MS + 1e-6);
+	});
+
+	test('at a high rate too: never more than the rate in any second, even when timers wake late', async () => {
+		// 50 per second with arrivals varying by up to 30 ms and every timer 3 ms late (a start that a timer woke late
+		// keeps its slot, so the next one may come up to SLOT_TOLERANCE_MS sooner than the slot gap; the second holds).
+		const clock = new FakeClock(1_000_000, SLOT_TOLERANCE_MS);
+		const provider = limitedProvider(clock, 50, jittery, 50);
+		const client = new ProviderClient(provider.context, profile(undefined), { ...settings, maxRequestsPerSecond: 50 }, clock);
+		await clock.drive(sendAll(client, 300, 5));
+		expect(provider.refused()).toBe(0);
+		expect(Math.min(...gapsOf(provider.sentAt))).toBeGreaterThanOrEqual(20 * CONFIGURED_RATE_MARGIN - SLOT_TOLERANCE_MS);
+		// 300 requests in 299 slots: 1.04 × the time the rate allows, no drift.
+		expect(provider.sentAt[299] - provider.sentAt[0]).toBeLessThanOrEqual(299 * 20 * CONFIGURED_RATE_MARGIN + SLOT_TOLERANCE_MS + 1e-6);
+	});
+
+	test('a start held back longer (here: the first answer, with a minimum gap) starts a fresh run of slots, no burst', async () => {
+		const clock = new FakeClock();
+		const provider = limitedProvider(clock, 10, jittery, 60);
+		// A 90 ms minimum gap held from the first request's answer (60 ms): the second start is 50 ms past its slot.
+		const client = new ProviderClient(provider.context, profile(90), { ...settings, maxRequestsPerSecond: 10 }, clock);
+		await clock.drive(sendAll(client, 30, 5));
+		expect(provider.refused()).toBe(0);
+		expect(Math.min(...gapsOf(provider.sentAt))).toBeGreaterThanOrEqual(100 * CONFIGURED_RATE_MARGIN - 1e-9);
+	});
+
+	test("a provider's own minimum gap stays the floor when it is longer than 1000 / rate", async () => {
+		const clock = new FakeClock();
+		const { context, sentAt } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 5 }));
+		const client = new ProviderClient(context, profile(150), { ...settings, maxRequestsPerSecond: 10 }, clock);
+		await clock.drive(sendAll(client, 8, 4));
+		expect(gapsOf(sentAt).every((gap) => gap >= 150)).toBe(true);
+		// The second start is held from the first answer (5 ms), the others follow 150 ms apart.
+		expect(sentAt[7] - sentAt[1]).toBe(6 * 150);
+	});
+
+	test('a rate set above what the provider takes: its 429 still teaches the slower pace', async () => {
+		const clock = new FakeClock();
+		const provider = limitedProvider(clock, 5, () => 0);
+		const client = new ProviderClient(provider.context, profile(undefined), { ...settings, maxRequestsPerSecond: 10 }, clock);
+		await clock.drive(sendAll(client, 30, 5));
+		expect(client.counters.rateLimited).toBeGreaterThan(0);
+		expect(client.counters.learnedGapMs).toBeGreaterThan(100 * CONFIGURED_RATE_MARGIN);
+		// After the pause, the learned pace holds: no second refusal.
+		expect(provider.refused()).toBe(client.counters.rateLimited);
+		expect(client.counters.rateLimited).toBeLessThanOrEqual(2);
+	});
+
+	test('the option: empty, 0 or not a number keeps saved workflows as they were; a rate is capped at 1000/s', () => {
+		for (const value of [undefined, null, '', 0, -3, 'abc', Number.NaN]) {
+			expect(commonOptionsFrom({ maxRequestsPerSecond: value } as never).maxRequestsPerSecond).toBeUndefined();
+		}
+		expect(commonOptionsFrom({}).maxRequestsPerSecond).toBeUndefined();
+		expect(commonOptionsFrom({ maxRequestsPerSecond: 12.5 }).maxRequestsPerSecond).toBe(12.5);
+		expect(commonOptionsFrom({ maxRequestsPerSecond: '40' } as never).maxRequestsPerSecond).toBe(40);
+		expect(commonOptionsFrom({ maxRequestsPerSecond: 1e6 }).maxRequestsPerSecond).toBe(1000);
+	});
+});
+
+describe("the reading budget (how long the node's reading may keep the event loop)", () => {
+	test('a moment while the first request is on its way; nothing during a send window; until the next start otherwise', async () => {
+		const clock = new FakeClock();
+		const budgets: Array<[string, number]> = [];
+		const { context } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 30 }));
+		const client = new ProviderClient(context, profile(50), settings, clock);
+		expect(client.readingBudgetMs()).toBe(Infinity);
+		const work = (async () => {
+			const first = get(client, 'first');
+			await clock.sleep(SEND_WINDOW_MS + 5);
+			budgets.push(['first on its way', client.readingBudgetMs()]);
+			await first;
+			// Two more: the second waits for the gap held from the first answer, the third behind it.
+			const second = get(client, 'second');
+			const third = get(client, 'third');
+			await clock.sleep(1);
+			budgets.push(['waiting for a turn', client.readingBudgetMs()]);
+			await clock.sleep(49);
+			budgets.push(['just started', client.readingBudgetMs()]);
+			await clock.sleep(SEND_WINDOW_MS);
+			budgets.push(['after the send window', client.readingBudgetMs()]);
+			await Promise.all([second, third]);
+			await clock.sleep(60);
+			budgets.push(['nothing waits', client.readingBudgetMs()]);
+		})();
+		await clock.drive(work);
+		expect(Object.fromEntries(budgets)).toEqual({
+			'first on its way': 2,
+			'waiting for a turn': 49,
+			'just started': 0,
+			'after the send window': 50 - SEND_WINDOW_MS,
+			'nothing waits': Infinity,
+		});
+	});
+});
+
+test('requests that are not spaced at all (no minimum gap, no pace) leave the reading its whole budget', async () => {
+	const clock = new FakeClock();
+	const { context } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 30 }));
+	const client = new ProviderClient(context, profile(undefined), settings, clock);
+	await clock.drive(get(client));
+	const second = get(client);
+	await clock.drive(clock.sleep(1));
+	expect(client.readingBudgetMs()).toBe(Infinity);
+	await clock.drive(second);
+});
+
+describe('the credential, read once per execution', () => {
+	const tokenProfile = (): ProviderProfile => ({ ...profile(50), tokenExpiredStatusCodes: [401] });
+
+	test("is handed to n8n with every request, so n8n does not read it from its database again", async () => {
+		const clock = new FakeClock();
+		const seen: unknown[] = [];
+		const context: RequestContext = {
+			helpers: {
+				httpRequestWithAuthentication: async (_type, _options, additional) => {
+					seen.push(additional?.credentialsDecrypted);
+					return { statusCode: 200, headers: {}, body: '{}' };
+				},
+			},
+		};
+		const credentials = { id: 'c1', name: 'Test API', type: 'testApi', data: { apiKey: 'k' } };
+		const client = new ProviderClient(context, profile(undefined), { ...settings, credentials }, clock);
+		await clock.drive(sendAll(client, 3));
+		expect(seen).toEqual([credentials, credentials, credentials]);
+	});
+
+	test('a token stored during the first request: kept out of items at once, the gap held from then, the others released', async () => {
+		const clock = new FakeClock();
+		const sentAt: number[] = [];
+		const holder: { client?: ProviderClient } = {};
+		const context: RequestContext = {
+			helpers: {
+				httpRequestWithAuthentication: async () => {
+					sentAt.push(clock.now());
+					if (sentAt.length === 1) {
+						// n8n's preAuthentication: the token request (30 ms), the token stored, then the request itself (40 ms).
+						await clock.sleep(30);
+						holder.client!.tokenStored('TOKEN-fetched-in-run');
+					}
+					await clock.sleep(40);
+					return { statusCode: 200, headers: {}, body: '{}' };
+				},
+			},
+		};
+		const client = new ProviderClient(context, tokenProfile(), { ...settings, secrets: ['client-secret'] }, clock);
+		holder.client = client;
+		let releasedAt: number | undefined;
+		void client.othersMayStart().then(() => (releasedAt = clock.now()));
+		const started = clock.now();
+		const work = (async () => {
+			const first = get(client, 'first');
+			await clock.sleep(1);
+			const second = get(client, 'second');
+			await Promise.all([first, second]);
+		})();
+		await clock.drive(work);
+		expect(releasedAt! - started).toBe(30);
+		expect(client.secretValues).toContain('TOKEN-fetched-in-run');
+		expect(client.redactDeep({ echoed: 'TOKEN-fetched-in-run' })).toEqual({ echoed: '[redacted]' });
+		// The second request starts the minimum gap after the token was stored, not after the first answer (at 70 ms).
+		expect(sentAt[1] - started).toBe(30 + 50);
+	});
+
+	test('without a token fetched, the others wait for the first answer (a refused credential stops them all)', async () => {
+		const clock = new FakeClock();
+		const { context } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 25 }));
+		const client = new ProviderClient(context, profile(undefined), settings, clock);
+		let releasedAt: number | undefined;
+		void client.othersMayStart().then(() => (releasedAt = clock.now()));
+		const started = clock.now();
+		await clock.drive(get(client));
+		expect(releasedAt! - started).toBe(25);
+	});
+
+	test('createProviderClient: the token n8n writes into the credential reaches the client as it is written', async () => {
+		const clock = new FakeClock();
+		const stored: string[] = [];
+		const context = {
+			helpers: { httpRequestWithAuthentication: async () => ({ statusCode: 200, headers: {}, body: '{}' }) },
+			getCredentials: async () => ({ clientSecret: 's', accessToken: '' }),
+			getNode: () => ({ credentials: { testApi: { id: 'c1', name: 'Test API' } } }) as never,
+		};
+		const { client, credentials } = await createProviderClient(context, tokenProfile(), ['clientSecret', 'accessToken'], {
+			maxRetries: 0,
+			timeoutMs: 1000,
+		});
+		const original = client.tokenStored.bind(client);
+		client.tokenStored = (token: string) => {
+			stored.push(token);
+			original(token);
+		};
+		// What n8n does after its preAuthentication: Object.assign into the credential object it was handed.
+		Object.assign(credentials, { accessToken: 'NEW-TOKEN', tokenFor: 'f' });
+		Object.assign(credentials, { accessToken: 'NEW-TOKEN' });
+		expect(stored).toEqual(['NEW-TOKEN']);
+		expect(credentials.accessToken).toBe('NEW-TOKEN');
+		void clock;
+	});
+});
+
+test('quietMoment waits while a request that just started is on its way, not otherwise', async () => {
+	const clock = new FakeClock();
+	const { context } = recordingContext(clock, () => ({ statusCode: 200, latencyMs: 60 }));
+	const client = new ProviderClient(context, profile(50), settings, clock);
+	await clock.drive(get(client));
+	const second = get(client);
+	await clock.drive(clock.sleep(51));
+	const before = clock.now();
+	await clock.drive(client.quietMoment());
+	expect(clock.now() - before).toBeGreaterThan(0);
+	expect(clock.now() - before).toBeLessThanOrEqual(SEND_WINDOW_MS);
+	await clock.drive(second);
+	const idle = clock.now();
+	await clock.drive(client.quietMoment());
+	expect(clock.now()).toBe(idle);
 });

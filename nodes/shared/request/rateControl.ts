@@ -2,7 +2,8 @@ import type { Clock } from './clock';
 
 /**
  * When the next request of one execution may start: a provider's documented minimum gap (PPL: 40 ms), the
- * pause a Retry-After asks for, and a pace learned from the provider's rate limiting.
+ * pause a Retry-After asks for, the rate the user set (Max Requests per Second), and a pace learned from the
+ * provider's rate limiting.
  *
  * The pace is learned only from rate limiting (a 429, or a provider's own rate-limit code): a 503 with
  * Retry-After says the provider is unwell, not how fast it takes requests. It is measured from the answers the
@@ -18,6 +19,19 @@ import type { Clock } from './clock';
  * there. With 3% the benchmark hit the limit again now and then, and each hit costs a whole Retry-After pause.
  */
 export const LEARNED_RATE_MARGIN = 1.06;
+
+/**
+ * A rate the user set (Max Requests per Second) is kept 4% below: its slots are 1000 / rate × 1.04 ms apart, so
+ * that the provider, counting arrivals in a sliding second, still sees at most that rate when arrivals vary by
+ * up to 40 ms (n8n's own work on each request, the network).
+ */
+export const CONFIGURED_RATE_MARGIN = 1.04;
+/**
+ * A start that a timer woke up to this late keeps its slot (the next one is not moved: timers wake a millisecond
+ * or two late, and moving every slot by that would slow the pace down); a later start (after a pause, or the
+ * first request's answer) starts a fresh run of slots, so a delay never turns into a burst that catches up.
+ */
+export const SLOT_TOLERANCE_MS = 3;
 
 /** How long the learned pace must hold without a rate-limit refusal before it is sped up by a fifth. */
 export const RECOVERY_INTERVAL_MS = 15_000;
@@ -49,22 +63,46 @@ export class RateControl {
 	private nextPacedSlot = 0;
 	private lastRateLimitAt = 0;
 	private lastRecoveryAt = 0;
+	/** Requests waiting in `waitForTurn`, and when the last one started. */
+	private waiting = 0;
+	private lastStartAt = -Infinity;
 
+	/** The slot gap of a rate the user set, margin included (0: none). */
+	private readonly configuredGap: number;
+
+	/**
+	 * `maxRequestsPerSecond`: the rate the user says the provider takes (Max Requests per Second); undefined to
+	 * learn it from the provider's rate limiting only. The provider's own minimum gap stays a floor, and a slower
+	 * pace learned from a 429 wins over the configured one.
+	 */
 	constructor(
 		private readonly clock: Clock,
 		private readonly minRequestGapMs = 0,
-	) {}
+		maxRequestsPerSecond?: number,
+	) {
+		this.configuredGap = maxRequestsPerSecond !== undefined && maxRequestsPerSecond > 0 ? (1000 / maxRequestsPerSecond) * CONFIGURED_RATE_MARGIN : 0;
+	}
 
 	get learnedGapMs(): number {
 		return this.learnedGap;
 	}
 
+	/** The gap between paced slots: the learned pace, or the configured rate's when that is slower. */
+	private get pacedGap(): number {
+		return Math.max(this.learnedGap, this.configuredGap);
+	}
+
 	/** Waits until a request may start (pause, minimum gap, learned pace); returns its start, to note the answer on. */
 	async waitForTurn(): Promise<RequestStart> {
-		for (;;) {
-			const wait = Math.max(this.pauseUntil, this.nextStart, this.nextPacedSlot) - this.clock.now();
-			if (wait <= 0) break;
-			await this.clock.sleep(wait);
+		this.waiting++;
+		try {
+			for (;;) {
+				const wait = this.dueAt() - this.clock.now();
+				if (wait <= 0) break;
+				await this.clock.sleep(wait);
+			}
+		} finally {
+			this.waiting--;
 		}
 		if (this.learning) {
 			this.settleLearnedGap(this.learning);
@@ -72,7 +110,11 @@ export class RateControl {
 		}
 		const now = this.clock.now();
 		this.nextStart = now + this.minRequestGapMs;
-		if (this.learnedGap > 0) {
+		if (this.configuredGap > 0 && this.configuredGap >= this.learnedGap) {
+			// The configured rate: slots as below, but only a start within SLOT_TOLERANCE_MS of its slot keeps to them.
+			const slot = Math.max(this.nextPacedSlot, this.pauseUntil);
+			this.nextPacedSlot = (now - slot <= SLOT_TOLERANCE_MS ? slot : now) + this.configuredGap;
+		} else if (this.learnedGap > 0) {
 			// The pace counts from the slot this request was given, not from when its timer fired: timers wake a
 			// millisecond or two late, and counting from the wake-up would slow every later request as much. A request
 			// after an idle spell gets a fresh slot, so idling never builds up a burst.
@@ -80,9 +122,29 @@ export class RateControl {
 			this.nextPacedSlot = (now - slot < this.learnedGap ? slot : now) + this.learnedGap;
 		}
 		const start: RequestStart = { at: now };
+		this.lastStartAt = now;
 		this.recentStarts.push(start);
 		while (this.recentStarts.length > 0 && this.recentStarts[0].at < now - 2000) this.recentStarts.shift();
 		return start;
+	}
+
+	/** The earliest moment the next request may start (pause, minimum gap, learned pace). */
+	private dueAt(): number {
+		return Math.max(this.pauseUntil, this.nextStart, this.nextPacedSlot);
+	}
+
+	/**
+	 * How long other work of the execution (reading the next items) may keep the event loop from now on without
+	 * holding up a request: nothing during the first `sendWindowMs` after a start (the request is still on its way
+	 * through n8n to the provider, and a late arrival there would crowd the next one), and otherwise until the next
+	 * start a waiting request is due; Infinity when no request waits, or when requests are not spaced at all (no
+	 * minimum gap, no pace: nothing to crowd, and a start is not held back by anything but a free slot).
+	 */
+	freeForMs(sendWindowMs: number): number {
+		if (this.minRequestGapMs === 0 && this.pacedGap === 0 && this.pauseUntil <= this.clock.now()) return Infinity;
+		const now = this.clock.now();
+		if (now < this.lastStartAt + sendWindowMs) return 0;
+		return this.waiting > 0 ? Math.max(0, this.dueAt() - now) : Infinity;
 	}
 
 	/** Keeps the minimum gap from now on (after a request that may have fetched a token inside it). */
@@ -156,6 +218,6 @@ export class RateControl {
 		this.lastRecoveryAt = now;
 		const faster = this.learnedGap * RECOVERY_FACTOR;
 		this.learnedGap = faster < MIN_LEARNED_GAP_MS ? 0 : faster;
-		if (this.learnedGap === 0) this.nextPacedSlot = 0;
+		if (this.pacedGap === 0) this.nextPacedSlot = 0;
 	}
 }

@@ -24,6 +24,8 @@ export class Redactor {
 	private values: string[] = [];
 	/** Every spelling to replace, longest first (so a spelling inside another does not break the longer one). */
 	private spellings: string[] = [];
+	/** The shortest spelling's length: a shorter text holds none of them (most values in an answer are short). */
+	private shortest = Infinity;
 
 	constructor(values: readonly string[] = []) {
 		this.add(values);
@@ -47,10 +49,12 @@ export class Redactor {
 			}
 		}
 		this.spellings = [...spellings].sort((a, b) => b.length - a.length);
+		this.shortest = this.spellings.length > 0 ? this.spellings[this.spellings.length - 1].length : Infinity;
 		return fresh;
 	}
 
 	redact(text: string): string {
+		if (text.length < this.shortest) return text;
 		let result = text;
 		for (const spelling of this.spellings) {
 			if (result.includes(spelling)) result = result.split(spelling).join(REDACTED);

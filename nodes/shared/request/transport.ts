@@ -74,7 +74,6 @@ export async function sendAttempt(
 ): Promise<RawAnswer> {
 	const deadline = clock.deadline(rules.deadlineMs);
 	const maxBytes = rules.maxAnswerBytes ?? MAX_ANSWER_BYTES;
-	const origin = originOf(options.url);
 	let current: IHttpRequestOptions = options;
 	for (let hop = 0; ; hop++) {
 		const answer = await exchange(send, current, deadline, rules.deadlineMs);
@@ -88,6 +87,7 @@ export async function sendAttempt(
 			};
 		}
 		discard(answer.body);
+		const origin = originOf(options.url);
 		const target = resolveLocation(location, current.url);
 		const targetHost = target ? target.host : location.slice(0, 100);
 		if (rules.redirects === 'never' || !target || target.origin !== origin) {
@@ -187,11 +187,22 @@ function headerValue(headers: Exchanged['headers'], name: string): string | unde
 	return typeof first === 'string' && first !== '' ? first : undefined;
 }
 
-function isStream(body: unknown): body is AsyncIterable<unknown> & { destroy(error?: Error): void } {
+/** A Node.js readable stream, as n8n's helpers return a body with `encoding: 'stream'`. */
+interface BodyStream {
+	on(event: 'data', listener: (chunk: unknown) => void): unknown;
+	on(event: 'end' | 'close', listener: () => void): unknown;
+	on(event: 'error', listener: (error: unknown) => void): unknown;
+	removeAllListeners?(event?: string): unknown;
+	destroy(error?: Error): void;
+	readableEnded?: boolean;
+}
+
+function isStream(body: unknown): body is BodyStream {
 	return (
 		typeof body === 'object' &&
 		body !== null &&
 		typeof (body as { destroy?: unknown }).destroy === 'function' &&
+		typeof (body as { on?: unknown }).on === 'function' &&
 		typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
 	);
 }
@@ -215,36 +226,50 @@ async function readBody(body: unknown, maxBytes: number, deadline: AbortSignal, 
 		if (Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);
 		return text;
 	}
+	// Plain stream events (no async iterator: it costs several promises and ticks per chunk, for every request).
 	const chunks: Buffer[] = [];
 	let size = 0;
-	let overflow = false;
-	const stop = () => body.destroy(missedDeadline(deadlineMs));
-	if (deadline.aborted) stop();
-	deadline.addEventListener('abort', stop, { once: true });
-	const broken = await (async () => {
-		for await (const chunk of body) {
+	const outcome = await new Promise<'end' | 'overflow' | 'deadline' | { error: unknown }>((resolve) => {
+		let settled = false;
+		const settle = (result: 'end' | 'overflow' | 'deadline' | { error: unknown }) => {
+			if (settled) return;
+			settled = true;
+			deadline.removeEventListener('abort', onAbort);
+			resolve(result);
+		};
+		const onAbort = () => {
+			settle('deadline');
+			body.destroy(missedDeadline(deadlineMs));
+		};
+		if (deadline.aborted) {
+			onAbort();
+			return;
+		}
+		deadline.addEventListener('abort', onAbort, { once: true });
+		body.on('data', (chunk) => {
+			if (settled) return;
 			const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
 			size += buffer.length;
 			if (size > maxBytes) {
-				overflow = true;
+				settle('overflow');
 				body.destroy();
-				return undefined;
+				return;
 			}
 			chunks.push(buffer);
-		}
-		return undefined;
-	})().then(
-		() => undefined,
-		(error: unknown) => ({ error }),
-	);
-	deadline.removeEventListener('abort', stop);
-	if (overflow) throw tooLarge(maxBytes);
-	if (broken) {
+		});
+		body.on('end', () => settle('end'));
+		body.on('error', (error) => settle({ error }));
+		// Closed without its end and without an error: an incomplete answer, as an async iterator reports it.
+		body.on('close', () => settle(body.readableEnded ? 'end' : { error: Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }) }));
+	});
+	if (outcome === 'overflow') throw tooLarge(maxBytes);
+	if (outcome === 'deadline') throw missedDeadline(deadlineMs);
+	if (outcome !== 'end') {
 		if (deadline.aborted) throw missedDeadline(deadlineMs);
-		const code = networkCodeOf(broken.error) ?? 'ECONNRESET';
-		throw new TransportFailure('network', code, { code, cause: broken.error });
+		const code = networkCodeOf(outcome.error) ?? 'ECONNRESET';
+		throw new TransportFailure('network', code, { code, cause: outcome.error });
 	}
-	return Buffer.concat(chunks).toString('utf8');
+	return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
 
 function textOf(body: unknown): string {
