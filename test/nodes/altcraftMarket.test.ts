@@ -260,8 +260,9 @@ describe('retries', () => {
 			sleep.mockRestore();
 		}
 		expect(sim.count(ALTCRAFT_ROUTES.getStatus)).toBe(2);
-		// One wait of the full Retry-After, after the 429 and before the retry was sent.
-		expect(waits).toEqual([{ ms: 1000, requestsBefore: 1, requestsAfter: 1 }]);
+		// One wait of the full Retry-After, after the 429 and before the retry was sent. (Millisecond waits are the
+		// node giving a request on its way the event loop before it maps the answer: not a retry wait.)
+		expect(waits.filter((wait) => wait.ms > 1)).toEqual([{ ms: 1000, requestsBefore: 1, requestsAfter: 1 }]);
 	});
 
 	test('when retries run out the error says so; permanent errors are not retried', async () => {
